@@ -259,6 +259,7 @@ def validate_settings_file(path: str | os.PathLike[str] | None = None) -> list[s
 
 def _environment(name: str, r: Reader) -> EnvironmentSettings:
     store = _object_store(r.child("object_store"))
+    scheduler = _scheduler(r.child("scheduler"))
     portainer = _portainer(r.child("portainer")) if r.has("portainer") else None
     triplestore = _triplestore(r.child("triplestore")) if r.has("triplestore") else None
     out = r.child("output")
@@ -270,7 +271,7 @@ def _environment(name: str, r: Reader) -> EnvironmentSettings:
         name=name,
         display_name=r.string("display_name", name),
         object_store=store,
-        scheduler=_scheduler(r.child("scheduler")),
+        scheduler=scheduler,
         portainer=portainer,
         triplestore=triplestore,
         output=output,
@@ -308,7 +309,7 @@ def _scheduler(r: Reader) -> SchedulerSettings:
     default_ui = graphql_url.removesuffix("/graphql")
     settings = SchedulerSettings(
         graphql_url=graphql_url,
-        ui_url=r.url("ui_url", required=False, default=default_ui) or default_ui,
+        ui_url=r.url("ui_url", required=False) or default_ui,
         timeout_s=r.number("timeout_s", 30.0, minimum=0.1),
         page_limit=r.integer("page_limit", 500, minimum=1),
         backfill_days=r.integer("backfill_days", 30, minimum=1),
