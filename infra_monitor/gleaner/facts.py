@@ -34,6 +34,19 @@ REPORT_FILES = (
 # --- tenant files: root keys seen in the wild, in order of preference ------------------------
 TENANT_ROOT_KEYS = ("tenant", "tenants", "tennant")
 ALL_SOURCES = "all"  # a tenant whose sources list is ["all"] takes every source
+# The current scheduler reads ``tenant_obj["tenant"]``; older code read ``["tennant"]``.
+SCHEDULER_TENANT_ROOT_KEY = "tenant"
+
+# --- gleanerconfig.yaml ----------------------------------------------------------------------
+# Top-level sections of every complete gleaner config in the fixtures (PREFIX templates lack
+# ``sources``; the ODIS source registries have ``sources`` only).
+GLEANER_CONFIG_SECTIONS = ("minio", "gleaner", "context", "contextmaps", "summoner", "millers")
+GLEANER_SOURCES_KEY = "sources"
+# The scheduler loads sources with yaml.safe_load, then ``filter(lambda t: t["name"], ...)`` and
+# ``filter(lambda t: t["active"], ...)``: a missing key raises KeyError, truthiness decides, so
+# ``active: null`` is skipped and ``active: 'false'`` (text) is harvested.
+SOURCE_NAME_KEY = "name"
+SOURCE_ACTIVE_KEY = "active"
 
 # --- Dagster jobs and tags ---------------------------------------------------------------------
 HARVEST_JOB = "summon_and_release_job"
