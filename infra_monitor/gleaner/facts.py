@@ -50,6 +50,9 @@ SOURCE_ACTIVE_KEY = "active"
 
 # --- Dagster jobs and tags ---------------------------------------------------------------------
 HARVEST_JOB = "summon_and_release_job"
+# earthcube/scheduler ``workflows/ingest/ingest/assets/gleaner_sources.py``: the harvest job's
+# DynamicPartitionsDefinition, one partition per active source name.
+SOURCES_PARTITIONS = "sources_names_active"
 PARTITION_TAG = "dagster/partition"
 SOURCE_TAG = "source"
 FAILURE_REASON_TAG = "dagster/failure_reason"
