@@ -250,13 +250,13 @@ def check_tenant_sources(
     known = set(source_names)
     problems = []
     for tenant in config.tenants:
-        for i, name in enumerate(tenant.declared_sources):
+        for name in tenant.declared_sources:
             if name == facts.ALL_SOURCES or name in known:
                 continue
             problems.append(
                 Problem(
                     "error",
-                    f"{config.name}: {tenant.path}.sources[{i}]",
+                    f"{config.name}: {tenant.path}.sources",
                     f"community {tenant.community!r} lists source {name!r}, "
                     f"which is not in {gleaner_name}",
                     TENANT_SOURCES_EXIST,

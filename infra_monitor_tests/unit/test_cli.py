@@ -81,7 +81,7 @@ def test_inventory_json(capsys: pytest.CaptureFixture[str]) -> None:
     }
     assert len(data["tenants"][1]["sources"]) == 28
     assert [(p["severity"], p["where"]) for p in data["problems"]] == [
-        ("error", f"{tenant}: tenant[0].sources[0]")
+        ("error", f"{tenant}: tenant[0].sources")
     ]
 
 

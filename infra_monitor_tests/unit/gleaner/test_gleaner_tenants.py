@@ -99,7 +99,7 @@ def test_missing_tenant_sources_are_errors() -> None:
         (
             "error",
             TENANT_SOURCES_EXIST,
-            "tenant.yaml: tenant[0].sources[0]: community 'dev' lists source 'africaioc', "
+            "tenant.yaml: tenant[0].sources: community 'dev' lists source 'africaioc', "
             "which is not in gleanerconfig.yaml",
         )
     ]
