@@ -1,0 +1,69 @@
+"""Dagster resources: one per external system, each built from the settings file at run time.
+
+Every resource re-reads the settings when asked for an environment's client, so an edit of the
+settings file takes effect at the next run, check or sensor tick without a restart.
+"""
+
+import dagster as dg
+
+from infra_monitor.clients.object_store import ObjectStore
+from infra_monitor.clients.sparql import SparqlClient
+from infra_monitor.settings import EnvironmentSettings, MonitorSettings, load_settings
+
+
+class SettingsResource(dg.ConfigurableResource):
+    """The monitor's settings file; ``config_path`` defaults to ``$INFRA_MONITOR_CONFIG``."""
+
+    config_path: str | None = None
+
+    def load(self) -> MonitorSettings:
+        """Read and validate the settings file now (hot reload)."""
+        return load_settings(self.config_path)
+
+    def environment(self, name: str) -> EnvironmentSettings:
+        """One environment's settings, read now."""
+        return self.load().environment(name)
+
+
+class ObjectStoreResource(dg.ConfigurableResource):
+    """The scheduler's S3 / MinIO bucket of each environment (always with its credentials)."""
+
+    settings: dg.ResourceDependency[SettingsResource]
+
+    def for_env(self, env: str) -> ObjectStore:
+        """A client for the scheduler's bucket of ``env``."""
+        return ObjectStore.from_settings(self.settings.environment(env).object_store)
+
+    def output_for_env(self, env: str) -> ObjectStore:
+        """A client for the bucket the monitor writes to in ``env``."""
+        env_settings = self.settings.environment(env)
+        return ObjectStore.from_settings(
+            env_settings.object_store, bucket=env_settings.output.bucket
+        )
+
+
+class TriplestoreResource(dg.ConfigurableResource):
+    """The SPARQL 1.1 endpoints of each environment."""
+
+    settings: dg.ResourceDependency[SettingsResource]
+
+    def for_env(self, env: str) -> SparqlClient | None:
+        """A SPARQL client for ``env``; None when the environment has no triplestore."""
+        triplestore = self.settings.environment(env).triplestore
+        return SparqlClient.from_settings(triplestore) if triplestore else None
+
+
+def build_resources() -> dict[str, object]:
+    """The resources every domain's assets, checks and sensors share."""
+    settings = SettingsResource()
+    return {
+        "settings": settings,
+        "object_store": ObjectStoreResource(settings=settings),
+        "triplestore": TriplestoreResource(settings=settings),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """Register the shared resources with the code location."""
+    return dg.Definitions(resources=build_resources())
