@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from infra_monitor import settings
 from infra_monitor.gleaner.inventory import Inventory, build_inventory, sources_csv, tenants_csv
 
 EXIT_OK = 0
@@ -164,19 +165,12 @@ def render_inventory(inventory: Inventory) -> str:
 
 
 def _check_config(file: str | None) -> int:
-    # Imported here so `inventory` works even while the settings module is being changed.
-    from infra_monitor import settings
-
     path = settings.settings_path(file)
-    problems = settings.validate_settings_file(path)
-    if not problems:
-        try:
-            loaded = settings.load_settings(path)
-        except settings.SettingsError as exc:  # changed between the two reads
-            problems = exc.problems
-    if problems:
-        print(f"{path}: {len(problems)} problem(s)")
-        for problem in problems:
+    try:
+        loaded = settings.load_settings(path)
+    except settings.SettingsError as exc:
+        print(f"{path}: {len(exc.problems)} problem(s)")
+        for problem in exc.problems:
             print(f"  {problem}")
         return EXIT_INVALID
     names = ", ".join(loaded.environments)
