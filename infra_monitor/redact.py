@@ -17,11 +17,11 @@ def redact_url(url: str) -> str:
     """Return ``url`` without user info and with credential-like query values masked."""
     try:
         parts = urlsplit(url)
-    except ValueError:
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc = f"{netloc}:{parts.port}"
+    except ValueError:  # its message may quote part of the URL, credentials included
         return MASK
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc = f"{netloc}:{parts.port}"
     query = parts.query
     if query:
         pairs = [

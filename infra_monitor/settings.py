@@ -143,6 +143,7 @@ class EmailSettings:
     username: str = ""
     password: SecretRef | None = None
     starttls: bool = True
+    ca_file: str = ""  # a CA bundle to trust (e.g. a private relay's self-signed certificate)
     timeout_s: float = 15.0
 
 
@@ -405,6 +406,7 @@ def _email(r: Reader) -> EmailSettings:
         username=r.string("username", ""),
         password=r.secret("password"),
         starttls=r.boolean("starttls", True),
+        ca_file=r.string("ca_file", ""),
         timeout_s=r.number("timeout_s", 15.0, minimum=0.1),
     )
     if not settings.recipients:

@@ -24,7 +24,7 @@ def make_session(
     retry = Retry(
         total=retries,
         connect=retries,
-        read=0,
+        read=False,  # a read timeout is final and must surface as a Timeout, not a retry
         status=retries,
         backoff_factor=backoff,
         status_forcelist=(500, 502, 503, 504),
