@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -93,14 +93,16 @@ def collect(
     concurrency: int,
     now: datetime,
 ) -> ContainerReport:
-    """Services (with ``prefix``), their tasks and the stats of their running containers."""
+    """Services (with ``prefix``), their tasks and the stats of their running containers.
+
+    Never raises PortainerError: a failed call becomes a problem of the report (``down`` when
+    the services cannot be listed, ``degraded`` when anything else is missing).
+    """
     problems: list[str] = []
     network_names: dict[str, str] = {}
     try:
         network_names = client.network_names()
     except PortainerError as exc:
-        if exc.status not in (401, 403):
-            raise
         problems.append(f"networks not readable: {exc.reason}")
     try:
         services = client.services(prefix, network_names)
@@ -117,8 +119,6 @@ def collect(
     try:
         tasks = client.tasks(s.id for s in services)
     except PortainerError as exc:
-        if exc.status not in (401, 403):
-            raise
         problems.append(f"tasks not readable: {exc.reason}")
     results = client.stats_many(running_container_ids(tasks), concurrency)
     stats = tuple(r.stats for r in results if r.stats is not None)
@@ -193,3 +193,59 @@ def shared_networks(services: Iterable[ServiceRecord]) -> dict[str, list[str]]:
         for network in service.networks:
             members.setdefault(network, []).append(service.name)
     return {n: sorted(s) for n, s in sorted(members.items()) if len(s) >= 2}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def record_dict(record: Any) -> dict[str, Any]:
+    """A frozen record (service, task, stats, totals) as a JSON-ready dict."""
+    return {k: _jsonable(v) for k, v in asdict(record).items()}
+
+
+def report_dict(report: ContainerReport) -> dict[str, Any]:
+    """The whole report as JSON-ready dict (written to the bucket)."""
+    return {
+        "environment": report.environment,
+        "checked_at": report.checked_at,
+        "status": report.status,
+        "services_known": report.services_known,
+        "problems": list(report.problems),
+        "services": [record_dict(s) for s in report.services],
+        "tasks": [record_dict(t) for t in report.tasks],
+        "stats": [record_dict(s) for s in report.stats],
+        "stats_errors": [record_dict(e) for e in report.stats_errors],
+    }
+
+
+def stats_history_line(report: ContainerReport) -> dict[str, Any]:
+    """One line of the container stats history: per container and per service totals."""
+    service_of = report.service_of_container()
+    return {
+        "environment": report.environment,
+        "checked_at": report.checked_at,
+        "status": report.status,
+        "containers": [
+            {
+                "service": service_of.get(s.container_id, ""),
+                "container_id": s.container_id,
+                "cpu_pct": s.cpu_pct,
+                "mem_used_bytes": s.mem_used_bytes,
+                "mem_limit_bytes": s.mem_limit_bytes,
+                "mem_pct": s.mem_pct,
+                "net_rx_bytes": s.net_rx_bytes,
+                "net_tx_bytes": s.net_tx_bytes,
+                "blk_read_bytes": s.blk_read_bytes,
+                "blk_write_bytes": s.blk_write_bytes,
+            }
+            for s in report.stats
+        ],
+        "services": {k: record_dict(v) for k, v in report.totals_by_service().items()},
+    }

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from infra_monitor.clients.errors import ObjectNotFound, ObjectStoreError
 from infra_monitor.health.records import HealthSnapshot, parse_iso
+from infra_monitor.metrics.uptime import Sample
 from infra_monitor.settings import OutputSettings
 
 log = logging.getLogger(__name__)
@@ -94,3 +95,13 @@ def read_history(
         day += timedelta(days=1)
     kept = [s for s in snapshots if s.checked_at and since <= parse_iso(s.checked_at) <= end]
     return sorted(kept, key=lambda s: s.checked_at)
+
+
+def samples_from(snapshots: list[HealthSnapshot]) -> list[Sample]:
+    """Every service record of the snapshots as an uptime sample."""
+    return [
+        Sample(record.service, record.status, parse_iso(record.checked_at))
+        for snapshot in snapshots
+        for record in snapshot.services
+        if record.checked_at
+    ]

@@ -1,0 +1,1 @@
+"""Health of each environment's services: snapshots, history, uptime and per-service checks."""
