@@ -61,7 +61,7 @@ _FAILURE_EVENTS = """
     ... on EventConnection {
       events {
         __typename
-        ... on ExecutionStepFailureEvent { stepKey error { message } }
+        ... on ExecutionStepFailureEvent { stepKey error { message cause { message } } }
         ... on RunFailureEvent { message error { message } }
       }
     }
@@ -261,7 +261,8 @@ def _failure_message(connection: Mapping[str, Any]) -> str | None:
     run_message: str | None = None
     for event in connection.get("events") or []:
         kind = event.get("__typename")
-        error = (event.get("error") or {}).get("message")
+        err = event.get("error") or {}
+        error = (err.get("cause") or {}).get("message") or err.get("message")
         if kind == "ExecutionStepFailureEvent" and error:
             return f"{event.get('stepKey')}: {error}".strip()[:2000]
         if kind == "RunFailureEvent" and run_message is None:

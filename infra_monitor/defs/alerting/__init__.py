@@ -1,0 +1,1 @@
+"""The alerting domain: the alert sensor of each environment and its alert history asset."""

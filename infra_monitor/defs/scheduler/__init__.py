@@ -1,0 +1,1 @@
+"""The scheduler domain: run history, job metrics and the filtered run export."""
