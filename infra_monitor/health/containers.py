@@ -113,7 +113,7 @@ def collect(
             checked_at=iso(now),
             status=DOWN,
             services_known=False,
-            problems=(*problems, f"{reason}: {exc.reason}"),
+            problems=(f"{reason}: {exc.reason}",),  # the cause of any earlier failure too
         )
     tasks: list[TaskRecord] = []
     try:

@@ -139,8 +139,9 @@ def _ask(
     if not isinstance(answer, bool):
         return DOWN, timer.ms, response.status_code, f"{name}: answer is not a SPARQL boolean"
     slow = slow_note(timer.ms, health)
+    # an empty namespace still answers (a fresh tenant has none yet): noted, not degraded
     note = f"{name}: {timer.ms:.0f} ms" + ("" if answer else ", no triples")
-    status = DEGRADED if slow or not answer else UP
+    status = DEGRADED if slow else UP
     return status, timer.ms, response.status_code, note + (f", {slow}" if slow else "")
 
 
@@ -151,7 +152,7 @@ def probe_triplestore(
 ) -> ServiceHealth:
     """SPARQL ASK on every namespace (plus Blazegraph's /status).
 
-    Down when no namespace answers; degraded when one is missing, empty, failing or slow.
+    Down when no namespace answers; degraded when one is missing (404), failing or slow.
     """
     http = session or make_session(retries=1)
     endpoints = dict(settings.namespaces) or {"default": settings.url}

@@ -171,3 +171,12 @@ def test_scheduler_http_error_is_down() -> None:
     session = FakeSession({url: answer(502, "bad gateway")})
     result = probe_scheduler(SchedulerSettings(graphql_url=url, ui_url="x"), HEALTH, session)
     assert result.status == "down" and result.http_status == 502
+
+
+def test_triplestore_empty_namespace_is_noted_not_degraded() -> None:
+    session = FakeSession(
+        {NS_A: answer(200, {"boolean": True}), NS_B: answer(200, {"boolean": False})}
+    )
+    result = probe_triplestore(_triplestore("generic"), HEALTH, session)
+    assert result.status == "up"
+    assert "b: " in result.detail and "no triples" in result.detail

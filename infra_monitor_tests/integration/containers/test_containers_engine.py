@@ -1,0 +1,132 @@
+"""The sch_ services of a real Swarm through the Portainer-style proxy: records, stats, refusals,
+and the containers asset materialised through Dagster with its checks."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import dagster as dg
+import pytest
+
+from infra_monitor.clients.object_store import ObjectStore
+from infra_monitor.clients.portainer import PortainerClient
+from infra_monitor.defs.containers.assets import build_containers_asset
+from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
+from infra_monitor.health.containers import ContainerReport, collect
+
+from .conftest import API_KEY, BUSY, FAILING, IDLE, NETWORK, ContainerStack
+
+pytestmark = [pytest.mark.integration, pytest.mark.engine]
+
+
+def _client(stack: ContainerStack, key: str = API_KEY) -> PortainerClient:
+    return PortainerClient(stack.proxy.url, 1, key, timeout_s=10.0)
+
+
+def _collect(stack: ContainerStack, key: str = API_KEY) -> ContainerReport:
+    return collect(_client(stack, key), "dev", "sch_", 8, datetime.now(UTC))
+
+
+def test_services_tasks_and_stats_of_sample_sources(stack: ContainerStack) -> None:
+    report = _collect(stack)
+    assert report.status == "up" and report.problems == ()
+    services = {s.name: s for s in report.services}
+    assert set(services) == {IDLE, BUSY, FAILING}
+    idle = services[IDLE]
+    assert (idle.source, idle.mode, idle.swarm_mode) == ("sample_src", "gleaner", "replicated")
+    assert (idle.desired_tasks, idle.running_tasks) == (2, 2)
+    assert idle.networks == (NETWORK,) and idle.image == "localbusybox:latest"
+    assert idle.memory_limit_bytes == 64 * 1024 * 1024
+    assert (services[FAILING].source, services[FAILING].mode) == ("broken_src", "prune")
+    assert services[FAILING].running_tasks == 0
+
+    failed = [t for t in report.tasks if t.service_id == services[FAILING].id and t.failed]
+    assert failed and failed[0].exit_code == 3 and failed[0].error == "task: non-zero exit (3)"
+    assert failed[0].node_id and failed[0].container_id
+
+    by_service = report.totals_by_service()
+    assert by_service[BUSY].containers == 1 and by_service[BUSY].cpu_pct > 20.0
+    assert by_service[IDLE].containers == 2 and by_service[IDLE].cpu_pct < 5.0
+    idle_stats = [s for s in report.stats if report.service_of_container()[s.container_id] == IDLE]
+    assert all(s.mem_limit_bytes == 64 * 1024 * 1024 and 0 < s.mem_pct < 90 for s in idle_stats)
+    assert all(s.cgroup in ("v1", "v2") and s.mem_used_bytes > 0 for s in report.stats)
+    assert set(report.totals_by_source()) == {"sample_src"}
+
+
+def test_wrong_key_is_reported_with_reason_never_zero_containers(stack: ContainerStack) -> None:
+    report = _collect(stack, key="not-the-key")
+    assert report.status == "down" and report.services_known is False
+    assert report.services == () and report.problems[0].startswith("API key refused: HTTP 401")
+    assert len(report.problems) == 1
+
+
+def test_read_only_key_is_degraded_with_services_still_listed(stack: ContainerStack) -> None:
+    stack.proxy.read_only_paths = {"/containers"}
+    report = _collect(stack)
+    assert report.status == "degraded"
+    assert len(report.services) == 3 and report.stats == ()
+    assert len(report.stats_errors) == 3 and {e.status for e in report.stats_errors} == {403}
+    assert "HTTP 403" in report.problems[0]
+
+
+def _materialize(stack: ContainerStack) -> dg.ExecuteInProcessResult:
+    settings = SettingsResource(config_path=str(stack.settings_path))
+    return dg.materialize(
+        [build_containers_asset("dev")],
+        resources={"settings": settings, "object_store": ObjectStoreResource(settings=settings)},
+        raise_on_error=False,
+    )
+
+
+def test_containers_asset_through_dagster(stack: ContainerStack) -> None:
+    result = _materialize(stack)
+    assert result.success
+    meta: dict[str, Any] = {
+        m.asset_key.path[-1]: m.metadata
+        for m in result.asset_materializations_for_node("dev_containers")
+    }
+    assert set(meta) == {"services", "stats", "dependency_map", "stats_history"}
+    assert meta["services"]["dagster/row_count"].value == 3
+    assert meta["services"]["running_tasks"].value == 3
+    assert meta["stats"]["containers"].value == 3
+    assert meta["stats"][f"cpu_pct_{BUSY}"].value > 20.0
+    assert "sample_src" in meta["stats"]["per_source"].value
+    assert meta["dependency_map"]["edge_count"].value == 5  # 3 "starts" + 2 services on the net
+
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert checks["portainer_access"].passed
+    assert not checks["failed_tasks"].passed
+    assert checks["failed_tasks"].severity == dg.AssetCheckSeverity.ERROR
+    assert checks["memory_threshold"].passed
+
+    settings = stack.settings().environment("dev")
+    store = ObjectStore.from_settings(settings.object_store)
+    page = store.get_text(meta["dependency_map"]["map_object"].value)
+    assert "plotly" in page and IDLE in page
+    history = store.get_text(meta["stats_history"]["history_object"].value).splitlines()
+    line = json.loads(history[-1])
+    assert {c["service"] for c in line["containers"]} == {IDLE, BUSY}
+    report = json.loads(store.get_text(meta["services"]["report_object"].value))
+    assert report["status"] == "up" and len(report["services"]) == 3
+
+
+def test_containers_asset_with_refused_key_turns_the_access_check_red(
+    stack: ContainerStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CT_PORTAINER_API_KEY", "wrong-key")
+    result = _materialize(stack)
+    assert result.success  # the run reports the problem; it does not crash
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    access = checks["portainer_access"]
+    assert not access.passed and access.severity == dg.AssetCheckSeverity.ERROR
+    assert "API key refused" in (access.description or "")
+    assert not checks["failed_tasks"].passed  # services unknown is not "no failures"
+    services_meta: Any = next(
+        m.metadata
+        for m in result.asset_materializations_for_node("dev_containers")
+        if m.asset_key.path[-1] == "services"
+    )
+    assert services_meta["services"].value.startswith("unknown: API key refused")
+    assert "dagster/row_count" not in services_meta
