@@ -16,21 +16,18 @@ from infra_monitor.defs.containers.assets import build_containers_asset
 from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
 from infra_monitor.health.containers import ContainerReport, collect
 
-from .conftest import API_KEY, BUSY, FAILING, IDLE, NETWORK, ContainerStack
+from .conftest import BUSY, FAILING, IDLE, MINE, NETWORK, ContainerStack
 
 pytestmark = [pytest.mark.integration, pytest.mark.engine]
 
 
-def _client(stack: ContainerStack, key: str = API_KEY) -> PortainerClient:
-    return PortainerClient(stack.proxy.url, 1, key, timeout_s=10.0)
+def _collect(ct: ContainerStack, key: str | None = None) -> ContainerReport:
+    client = PortainerClient(ct.proxy.url, 1, key or ct.api_key, timeout_s=10.0)
+    return collect(client, "dev", "sch_ct_", 8, datetime.now(UTC))
 
 
-def _collect(stack: ContainerStack, key: str = API_KEY) -> ContainerReport:
-    return collect(_client(stack, key), "dev", "sch_", 8, datetime.now(UTC))
-
-
-def test_services_tasks_and_stats_of_sample_sources(stack: ContainerStack) -> None:
-    report = _collect(stack)
+def test_services_tasks_and_stats_of_sample_sources(ct: ContainerStack) -> None:
+    report = _collect(ct)
     assert report.status == "up" and report.problems == ()
     services = {s.name: s for s in report.services}
     assert set(services) == {IDLE, BUSY, FAILING}
@@ -55,24 +52,24 @@ def test_services_tasks_and_stats_of_sample_sources(stack: ContainerStack) -> No
     assert set(report.totals_by_source()) == {"sample_src"}
 
 
-def test_wrong_key_is_reported_with_reason_never_zero_containers(stack: ContainerStack) -> None:
-    report = _collect(stack, key="not-the-key")
+def test_wrong_key_is_reported_with_reason_never_zero_containers(ct: ContainerStack) -> None:
+    report = _collect(ct, key="not-the-key")
     assert report.status == "down" and report.services_known is False
     assert report.services == () and report.problems[0].startswith("API key refused: HTTP 401")
     assert len(report.problems) == 1
 
 
-def test_read_only_key_is_degraded_with_services_still_listed(stack: ContainerStack) -> None:
-    stack.proxy.read_only_paths = {"/containers"}
-    report = _collect(stack)
+def test_read_only_key_is_degraded_with_services_still_listed(ct: ContainerStack) -> None:
+    ct.proxy.read_only_paths = {"/containers"}
+    report = _collect(ct)
     assert report.status == "degraded"
     assert len(report.services) == 3 and report.stats == ()
     assert len(report.stats_errors) == 3 and {e.status for e in report.stats_errors} == {403}
     assert "HTTP 403" in report.problems[0]
 
 
-def _materialize(stack: ContainerStack) -> dg.ExecuteInProcessResult:
-    settings = SettingsResource(config_path=str(stack.settings_path))
+def _materialize(ct: ContainerStack) -> dg.ExecuteInProcessResult:
+    settings = SettingsResource(config_path=str(ct.settings_path))
     return dg.materialize(
         [build_containers_asset("dev")],
         resources={"settings": settings, "object_store": ObjectStoreResource(settings=settings)},
@@ -80,20 +77,26 @@ def _materialize(stack: ContainerStack) -> dg.ExecuteInProcessResult:
     )
 
 
-def test_containers_asset_through_dagster(stack: ContainerStack) -> None:
-    result = _materialize(stack)
+def test_containers_asset_through_dagster(ct: ContainerStack) -> None:
+    result = _materialize(ct)
     assert result.success
     meta: dict[str, Any] = {
         m.asset_key.path[-1]: m.metadata
         for m in result.asset_materializations_for_node("dev_containers")
     }
     assert set(meta) == {"services", "stats", "dependency_map", "stats_history"}
-    assert meta["services"]["dagster/row_count"].value == 3
-    assert meta["services"]["running_tasks"].value == 3
-    assert meta["stats"]["containers"].value == 3
+    # the dev environment sees every sch_ service of the engine: ours are among them
+    assert meta["services"]["dagster/row_count"].value >= 3
+    assert all(name in meta["services"]["services"].value for name in MINE)
+    assert meta["services"]["running_tasks"].value >= 3
+    assert meta["stats"]["containers"].value >= 3
     assert meta["stats"][f"cpu_pct_{BUSY}"].value > 20.0
-    assert "sample_src" in meta["stats"]["per_source"].value
-    assert meta["dependency_map"]["edge_count"].value == 5  # 3 "starts" + 2 services on the net
+    assert meta["stats"][f"cpu_pct_{IDLE}"].value < 5.0
+    assert "ct_sample_src" in meta["stats"]["per_source"].value
+    assert meta["dependency_map"]["shared_networks"].value[NETWORK] == [IDLE, BUSY]
+    assert (
+        f"| scheduler | {FAILING} | starts | nabu prune |" in meta["dependency_map"]["edges"].value
+    )
 
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert checks["portainer_access"].passed
@@ -101,22 +104,21 @@ def test_containers_asset_through_dagster(stack: ContainerStack) -> None:
     assert checks["failed_tasks"].severity == dg.AssetCheckSeverity.ERROR
     assert checks["memory_threshold"].passed
 
-    settings = stack.settings().environment("dev")
-    store = ObjectStore.from_settings(settings.object_store)
+    store = ObjectStore.from_settings(ct.env().object_store)
     page = store.get_text(meta["dependency_map"]["map_object"].value)
     assert "plotly" in page and IDLE in page
     history = store.get_text(meta["stats_history"]["history_object"].value).splitlines()
     line = json.loads(history[-1])
-    assert {c["service"] for c in line["containers"]} == {IDLE, BUSY}
+    assert {IDLE, BUSY} <= {c["service"] for c in line["containers"]}
     report = json.loads(store.get_text(meta["services"]["report_object"].value))
-    assert report["status"] == "up" and len(report["services"]) == 3
+    assert report["status"] == "up" and set(MINE) <= {s["name"] for s in report["services"]}
 
 
 def test_containers_asset_with_refused_key_turns_the_access_check_red(
-    stack: ContainerStack, monkeypatch: pytest.MonkeyPatch
+    ct: ContainerStack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CT_PORTAINER_API_KEY", "wrong-key")
-    result = _materialize(stack)
+    monkeypatch.setenv("LOCAL_PORTAINER_API_KEY", "wrong-key")
+    result = _materialize(ct)
     assert result.success  # the run reports the problem; it does not crash
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     access = checks["portainer_access"]
