@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 LOCATION_NAME = "sample_scheduler"
 REPOSITORY_NAME = "__repository__"  # what Dagster names the repository of a Definitions object
 DEFINITIONS_MODULE = "infra_monitor.devstack.sample_scheduler.definitions"
+#: The folder holding the infra_monitor package: the code location imports from there even when
+#: the package is not installed in the interpreter that runs the webserver.
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 MAX_CONCURRENT_RUNS = 2
 
 #: The history start() seeds, in order: successes, the broken source's failures, queued runs.
@@ -118,7 +121,9 @@ class SampleScheduler:
     ``s3`` is a mapping or an object (e.g. devstack.s3.S3Server) with ``endpoint_url``,
     ``access_key``, ``secret_key``, ``region`` and ``bucket``; ``bucket`` here overrides it.
     After ``start()``: ``graphql_url``, ``ui_url``, ``dagster_home``, ``seeded_run_ids``,
-    ``queued_run_ids`` and ``start_seconds``. Context manager; start()/stop() are idempotent.
+    ``queued_run_ids`` and ``start_seconds``. Context manager; start()/stop() are idempotent
+    (start() after stop() serves the same home again and seeds another round of runs).
+    ``run_harvest`` is not meant to be called from several threads at once.
     """
 
     def __init__(
@@ -304,6 +309,7 @@ class SampleScheduler:
             "  - python_module:\n"
             f"      module_name: {DEFINITIONS_MODULE}\n"
             f"      location_name: {LOCATION_NAME}\n"
+            f"      working_directory: {PACKAGE_ROOT}\n"
             f"      executable_path: {sys.executable}\n",
             encoding="utf-8",
         )
