@@ -22,8 +22,14 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 
 def _validate(env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`dagster definitions validate` of the monitor's location, named as in workspace.yaml."""
+    workspace = cwd / "workspace.yaml"
+    workspace.write_text(
+        "load_from:\n  - python_module:\n      module_name: infra_monitor.definitions\n"
+        "      location_name: infra_monitor\n"
+    )
     return subprocess.run(
-        [str(DAGSTER), "definitions", "validate", "-m", "infra_monitor.definitions"],
+        [str(DAGSTER), "definitions", "validate", "-w", str(workspace)],
         capture_output=True,
         text=True,
         env=env,
