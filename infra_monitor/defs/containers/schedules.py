@@ -16,7 +16,7 @@ def containers_keys(env: str) -> list[dg.AssetKey]:
 def build_containers_job(env: str) -> AssetJob:
     """Read ``env``'s sch_ services, tasks and stats and run their checks."""
     return dg.define_asset_job(
-        name=f"{env}_containers",
+        name=f"{env}_containers_refresh",
         selection=dg.AssetSelection.assets(*containers_keys(env)),
         tags={**MONITOR_TAGS, "environment": env},
         description=f"Read the sch_ services, tasks and container stats of {env}.",
