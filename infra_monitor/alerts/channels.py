@@ -146,7 +146,11 @@ def channels_from_settings(
     environ: Mapping[str, str] | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> dict[str, Channel]:
-    """The channels configured for one environment, secrets resolved (SettingsError if unset)."""
+    """The channels configured for one environment, secrets resolved (SettingsError if unset).
+
+    SMTP's STARTTLS trusts ``ssl_context`` if given, else the settings' ``ca_file`` if set,
+    else the system's CA bundle.
+    """
     channels: dict[str, Channel] = {}
     slack_url, _ = _url(settings.slack_webhook_url, environ)
     if slack_url:
@@ -155,8 +159,11 @@ def channels_from_settings(
     if hook_url:
         channels[WEBHOOK] = WebhookChannel(hook_url, env, secret=secret)
     if settings.email is not None:
+        context = ssl_context
+        if context is None and settings.email.ca_file:
+            context = ssl.create_default_context(cafile=settings.email.ca_file)
         channels[EMAIL] = EmailChannel(
-            _smtp_target(settings.email, environ), env, ssl_context=ssl_context
+            _smtp_target(settings.email, environ), env, ssl_context=context
         )
     return channels
 

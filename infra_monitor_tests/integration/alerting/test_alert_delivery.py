@@ -54,6 +54,7 @@ def _settings(stack: Stack, path: str, *, email: bool, per_source: int) -> Path:
             "username": stack.smtp.username,
             "password": "${" + SMTP_PASSWORD_VAR + "}",
             "starttls": True,
+            "ca_file": str(stack.smtp.cert_path),
             "timeout_s": 10,
         }
     alerts = {

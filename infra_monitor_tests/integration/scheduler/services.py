@@ -54,7 +54,6 @@ class Stack:
             S3_KEY_VAR: self.s3.access_key,
             S3_SECRET_VAR: self.s3.secret_key,
             SMTP_PASSWORD_VAR: self.smtp.password,
-            "SSL_CERT_FILE": str(self.smtp.cert_path),
         }
 
     def store(self) -> ObjectStore:
