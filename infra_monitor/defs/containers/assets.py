@@ -116,9 +116,11 @@ def _stats_meta(report: ContainerReport) -> dict[str, Any]:
     meta.update(
         {
             "containers": dg.MetadataValue.int(len(report.stats)),
-            "cpu_pct_total": dg.MetadataValue.float(round(sum(s.cpu_pct for s in report.stats), 3)),
+            "cpu_pct_total": dg.MetadataValue.float(
+                float(round(sum(s.cpu_pct for s in report.stats), 3))
+            ),
             "mem_used_mib_total": dg.MetadataValue.float(
-                round(sum(s.mem_used_bytes for s in report.stats) / 2**20, 2)
+                float(round(sum(s.mem_used_bytes for s in report.stats) / 2**20, 2))
             ),
             "per_container": markdown_metadata(
                 stats_rows(report.stats, report.service_of_container()), STATS_COLUMNS
@@ -130,7 +132,7 @@ def _stats_meta(report: ContainerReport) -> dict[str, Any]:
         }
     )
     for name, totals in by_service.items():
-        meta[f"cpu_pct_{name}"] = dg.MetadataValue.float(totals.cpu_pct)
+        meta[f"cpu_pct_{name}"] = dg.MetadataValue.float(float(totals.cpu_pct))
     return meta
 
 

@@ -51,7 +51,9 @@ def snapshot_metadata(snapshot: HealthSnapshot) -> dict[str, Any]:
     }
     for record in snapshot.services:
         if record.latency_ms is not None:
-            metadata[f"latency_ms_{record.service}"] = dg.MetadataValue.float(record.latency_ms)
+            metadata[f"latency_ms_{record.service}"] = dg.MetadataValue.float(
+                float(record.latency_ms)
+            )
         metadata[f"up_{record.service}"] = dg.MetadataValue.int(1 if record.status == "up" else 0)
     return metadata
 
@@ -137,7 +139,7 @@ def build_uptime_asset(env: str) -> dg.AssetsDefinition:
         for row in rows:
             if row.uptime_pct is not None:
                 metadata[f"uptime_pct_{row.window}_{row.service}"] = dg.MetadataValue.float(
-                    row.uptime_pct
+                    float(row.uptime_pct)
                 )
         return dg.MaterializeResult(metadata=metadata)
 

@@ -55,7 +55,7 @@ def health_check_results(
             "detail": dg.MetadataValue.text(record.detail),
         }
         if record.latency_ms is not None:
-            metadata["latency_ms"] = dg.MetadataValue.float(record.latency_ms)
+            metadata["latency_ms"] = dg.MetadataValue.float(float(record.latency_ms))
         if record.http_status is not None:
             metadata["http_status"] = dg.MetadataValue.int(record.http_status)
         yield dg.AssetCheckResult(
