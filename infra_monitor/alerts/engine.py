@@ -219,9 +219,14 @@ def _run_conditions(
         env.scheduler.long_running_minutes,
     )
     return [
-        *rules.failed_run_conditions(failures, thresholds, now=now, run_url=client.run_url),
+        *rules.failed_run_conditions(
+            failures, thresholds, now=now, run_url=client.run_url, source_url=client.source_runs_url
+        ),
         *rules.consecutive_conditions(
-            cursor.streaks, thresholds.consecutive, run_url=client.run_url
+            cursor.streaks,
+            thresholds.consecutive,
+            run_url=client.run_url,
+            source_url=client.source_runs_url,
         ),
         *rules.backlog_conditions(level, now=now, since=cursor.backlog_since),
         *rules.long_running_conditions(

@@ -78,6 +78,7 @@ def failed_run_conditions(
     *,
     now: float,
     run_url: Any,
+    source_url: Any = None,
 ) -> list[Condition]:
     """At least N failures within the window: overall, per job and per source."""
     start = now - thresholds.window_minutes * 60
@@ -93,6 +94,8 @@ def failed_run_conditions(
             return
         newest = runs[-1]
         links = tuple((f"run {r.run_id[:8]}", run_url(r.run_id)) for r in runs[-5:])
+        if source_url is not None and key.startswith(f"{FAILED_RUNS}:source:") and runs[0].source:
+            links += ((f"runs of {runs[0].source}", source_url(runs[0].source)),)
         sources = sorted({r.source or "?" for r in runs})
         conditions.append(
             Condition(
@@ -132,7 +135,7 @@ def failed_run_conditions(
 
 
 def consecutive_conditions(
-    streaks: Mapping[str, Streak], limit: int, *, run_url: Any
+    streaks: Mapping[str, Streak], limit: int, *, run_url: Any, source_url: Any = None
 ) -> list[Condition]:
     """K consecutive failures of one source."""
     return [
@@ -143,7 +146,8 @@ def consecutive_conditions(
             summary=f"The last {s.count} harvests of {source} failed (threshold {limit}).",
             since=s.since,
             severity="critical",
-            links=(("last failed run", run_url(s.last_run)),),
+            links=(("last failed run", run_url(s.last_run)),)
+            + (((f"runs of {source}", source_url(source)),) if source_url else ()),
             details=(("source", source), ("consecutive failures", str(s.count))),
         )
         for source, s in sorted(streaks.items())

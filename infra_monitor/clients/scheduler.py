@@ -12,11 +12,13 @@ import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
 from infra_monitor.clients.errors import SchedulerApiError
 from infra_monitor.clients.http import make_session, request
+from infra_monitor.gleaner import facts
 from infra_monitor.runs.records import RunRecord, is_monitor_run, parse_run
 from infra_monitor.settings import SchedulerSettings
 
@@ -122,6 +124,11 @@ class SchedulerClient:
     def run_url(self, run_id: str) -> str:
         """The run's page in the scheduler's UI."""
         return f"{self.ui_url}/runs/{run_id}"
+
+    def source_runs_url(self, source: str) -> str:
+        """The scheduler UI's run list filtered to one source's partition tag."""
+        tag = quote(f"tag:{facts.PARTITION_TAG}={source}", safe="")
+        return f"{self.ui_url}/runs?q%5B0%5D={tag}"
 
     def query(self, text: str, variables: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """POST one GraphQL query; raise SchedulerApiError on transport or GraphQL errors."""

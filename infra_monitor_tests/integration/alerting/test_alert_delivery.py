@@ -125,7 +125,10 @@ def test_failing_runs_alert_once_by_webhook_and_email_and_survive_a_restart(
         hooks = _hooks(stack, path)
         assert _key_alerts(hooks) == [("firing", f"failed_runs:source:{SOURCE}")]
         alert = hooks[0].body["alert"]
-        assert f"{stack.scheduler.ui_url}/runs/{failed_run}" in [x["url"] for x in alert["links"]]
+        links = {x["label"]: x["url"] for x in alert["links"]}
+        assert f"{stack.scheduler.ui_url}/runs/{failed_run}" in links.values()
+        source_runs = links[f"runs of {SOURCE}"]
+        assert source_runs.startswith(f"{stack.scheduler.ui_url}/runs?q%5B0%5D=tag%3Adagster")
         assert "STEP_FAILURE" in alert["summary"] and alert["since"].endswith("Z")
         assert hooks[0].body["environment"] == ENV
 

@@ -48,6 +48,9 @@ class Scheduler:
     def run_url(self, run_id: str) -> str:
         return f"{self.ui_url}/runs/{run_id}"
 
+    def source_runs_url(self, source: str) -> str:
+        return f"{self.ui_url}/runs?source={source}"
+
     def fetch_runs(self, *, updated_after=None, statuses=None, max_runs=None, **_):  # type: ignore[no-untyped-def]
         self.requests_made += 1
         if self.down:
@@ -74,6 +77,8 @@ def test_failures_fire_then_an_unreachable_api_alerts_without_resolving() -> Non
     keys = sorted(c.key for c in first.conditions)
     assert keys == ["consecutive_failures:bad", "failed_runs:source:bad"]
     assert len(got) == 2 and first.requests == 4
+    links = dict(got[0].condition.links)
+    assert links["runs of bad"] == "http://sch/runs?source=bad"
     scheduler.down = True
     second = run_tick(env(), cursor, client=scheduler, senders={"hook": got.append}, now=NOW + 60)  # type: ignore[arg-type]
     assert [n.condition.key for n in second.notifications] == ["scheduler_api"]
