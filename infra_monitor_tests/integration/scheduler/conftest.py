@@ -1,29 +1,22 @@
-"""Fixtures of the scheduler integration tests: the shared real stack and a settings file."""
+"""Fixtures of the scheduler integration tests: the session's stack, with their secrets set."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from infra_monitor_tests.integration.scheduler.services import (
-    Stack,
-    shared_stack,
-    stop_shared_stack,
-)
+from infra_monitor.devstack.stack import LocalStack
+from infra_monitor_tests.integration.scheduler.services import Stack, from_local_stack
 
 
 @pytest.fixture(scope="session")
-def runs_stack() -> Iterator[Stack]:
-    """S3, the sample scheduler with real runs, webhook and SMTP receivers (once a session)."""
-    stack = shared_stack()
-    yield stack
-    stop_shared_stack()
+def runs_stack(stack: LocalStack) -> Stack:
+    """S3, the sample scheduler with real runs, webhook and SMTP receivers of the session."""
+    return from_local_stack(stack)
 
 
 @pytest.fixture
 def stack_env(runs_stack: Stack, monkeypatch: pytest.MonkeyPatch) -> Stack:
-    """The stack with its secret variables set for the test."""
+    """The stack with the secret variables of these tests' settings files set."""
     for name, value in runs_stack.environ().items():
         monkeypatch.setenv(name, value)
     return runs_stack

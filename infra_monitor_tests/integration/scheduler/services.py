@@ -1,13 +1,12 @@
-"""One real scheduler stack per test session for the scheduler and alerting tests.
+"""The parts of the session's local stack the scheduler and alerting tests use.
 
 moto S3 (with a checked IAM key), the sample scheduler's dagster-webserver with real runs, a
-webhook receiver and an SMTP receiver (STARTTLS + login). Both test folders' conftests take
-the same instance from :func:`shared_stack`; everything stops by pid at the end of the session.
+webhook receiver and an SMTP receiver (STARTTLS + login), all from the one LocalStack the
+integration conftest starts per session (and stops by pid at its end).
 """
 
 from __future__ import annotations
 
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +18,9 @@ from infra_monitor.clients.object_store import ObjectStore
 from infra_monitor.devstack.receivers import SmtpReceiver, WebhookReceiver
 from infra_monitor.devstack.s3 import S3Server
 from infra_monitor.devstack.scheduler_server import SampleScheduler
+from infra_monitor.devstack.stack import DEV_BUCKET, LocalStack
 
-BUCKET = "gleaner"
+BUCKET = DEV_BUCKET  # the bucket the sample scheduler writes to
 ENV = "local"
 S3_KEY_VAR = "IMT_RUNS_S3_ACCESS_KEY"
 S3_SECRET_VAR = "IMT_RUNS_S3_SECRET_KEY"
@@ -116,36 +116,10 @@ class Stack:
         """Cancel a queued run (QUEUED -> CANCELED) through GraphQL."""
         self.scheduler.graphql(TERMINATE, {"id": run_id})
 
-    def stop(self) -> None:
-        """Stop every service (idempotent)."""
-        for service in (self.scheduler, self.webhook, self.smtp, self.s3):
-            service.stop()
 
-
-_STACK: Stack | None = None
-
-
-def shared_stack() -> Stack:
-    """Start the stack once per process; later calls return the same one."""
-    global _STACK
-    if _STACK is None:
-        workdir = Path(tempfile.mkdtemp(prefix="imt-runs-"))
-        s3 = S3Server(workdir / "s3").start()
-        try:
-            s3.create_bucket(BUCKET)
-            scheduler = SampleScheduler(workdir / "scheduler", s3, bucket=BUCKET).start()
-            webhook = WebhookReceiver().start()
-            smtp = SmtpReceiver(workdir=workdir / "smtp").start()
-        except BaseException:
-            s3.stop()
-            raise
-        _STACK = Stack(s3, scheduler, webhook, smtp, workdir)
-    return _STACK
-
-
-def stop_shared_stack() -> None:
-    """Stop the stack if it was started."""
-    global _STACK
-    if _STACK is not None:
-        _STACK.stop()
-        _STACK = None
+def from_local_stack(local: LocalStack) -> Stack:
+    """The services of the session's LocalStack (the demo's stack) that these tests use."""
+    assert local.s3 and local.scheduler and local.webhook and local.smtp, "stack not started"
+    workdir = local.workdir / "runs-tests"
+    workdir.mkdir(exist_ok=True)
+    return Stack(local.s3, local.scheduler, local.webhook, local.smtp, workdir)
