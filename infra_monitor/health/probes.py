@@ -72,18 +72,24 @@ class BucketProbeStore(Protocol):
 
 @dataclass
 class Timer:
+    """Wall-clock milliseconds of a ``with`` block (``ms`` is fixed when the block ends)."""
+
     started: float = 0.0
+    ended: float | None = None
 
     def __enter__(self) -> Timer:
         self.started = time.perf_counter()
+        self.ended = None
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        self.ended = time.perf_counter()
 
     @property
     def ms(self) -> float:
-        return round((time.perf_counter() - self.started) * 1000.0, 1)
+        """Elapsed milliseconds (so far, while the block still runs)."""
+        end = self.ended if self.ended is not None else time.perf_counter()
+        return round((end - self.started) * 1000.0, 1)
 
 
 def result(
@@ -95,6 +101,7 @@ def result(
     detail: str = "",
     url: str = "",
 ) -> ServiceHealth:
+    """A ServiceHealth stamped now; the detail is cut to 500 characters, the URL redacted."""
     return ServiceHealth(
         service=service,
         status=status,
@@ -107,6 +114,7 @@ def result(
 
 
 def slow_note(latency_ms: float, health: HealthSettings) -> str:
+    """ "slow: N ms > threshold" when over the degraded-latency threshold, else ""."""
     if latency_ms > health.latency_degraded_ms:
         return f"slow: {latency_ms:.0f} ms > {health.latency_degraded_ms:.0f} ms"
     return ""

@@ -180,3 +180,15 @@ def test_triplestore_empty_namespace_is_noted_not_degraded() -> None:
     result = probe_triplestore(_triplestore("generic"), HEALTH, session)
     assert result.status == "up"
     assert "b: " in result.detail and "no triples" in result.detail
+
+
+def test_latency_is_fixed_when_the_call_ends() -> None:
+    import time
+
+    from infra_monitor.health.probes import Timer
+
+    with Timer() as timer:
+        time.sleep(0.05)
+    first = timer.ms
+    time.sleep(0.05)
+    assert 50 <= first < 100 and timer.ms == first
