@@ -105,3 +105,23 @@ def samples_from(snapshots: list[HealthSnapshot]) -> list[Sample]:
         for record in snapshot.services
         if record.checked_at
     ]
+
+
+def latest_key(output: OutputSettings, environment: str) -> str:
+    """Where the environment's latest snapshot is kept (one JSON object, overwritten each run)."""
+    return output.key("health", "latest", f"{environment}.json")
+
+
+def read_latest(
+    store: TextStore, output: OutputSettings, environment: str
+) -> HealthSnapshot | None:
+    """The environment's latest snapshot; None before the first health run."""
+    text = read_day(store, latest_key(output, environment))
+    if not text.strip():
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        log.warning("health latest snapshot of %s is not JSON", environment)
+        return None
+    return HealthSnapshot.from_dict(data) if isinstance(data, dict) else None

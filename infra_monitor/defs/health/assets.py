@@ -12,7 +12,12 @@ from infra_monitor.clients.object_store import ObjectStore
 from infra_monitor.defs.common import env_key
 from infra_monitor.defs.health.checks import health_check_results, health_check_specs
 from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
-from infra_monitor.health.history import append_snapshot, read_history, samples_from
+from infra_monitor.health.history import (
+    append_snapshot,
+    latest_key,
+    read_history,
+    samples_from,
+)
 from infra_monitor.health.records import SERVICES, HealthSnapshot
 from infra_monitor.health.runner import probe_environment
 from infra_monitor.metrics.uptime import uptime
@@ -21,11 +26,6 @@ from infra_monitor.settings import EnvironmentSettings, SettingsError
 
 DOMAIN = "health"
 HISTORY_DAYS = 7
-
-
-def latest_key(env_settings: EnvironmentSettings) -> str:
-    """Where the latest snapshot of the environment is written (JSON)."""
-    return env_settings.output.key("health", "latest", f"{env_settings.name}.json")
 
 
 def uptime_object_key(env_settings: EnvironmentSettings) -> str:
@@ -90,7 +90,7 @@ def build_snapshot_asset(env: str) -> dg.AssetsDefinition:
         try:  # the history is best effort: the object store being down is itself a finding
             out = object_store.output_for_env(env)
             history_key = append_snapshot(out, env_settings.output, snapshot)
-            out.put_json(latest_key(env_settings), snapshot.to_dict())
+            out.put_json(latest_key(env_settings.output, env), snapshot.to_dict())
             metadata["history_object"] = dg.MetadataValue.path(history_key)
         except (ServiceError, SettingsError) as exc:
             context.log.error(f"health history not written: {exc}")

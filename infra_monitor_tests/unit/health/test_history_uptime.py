@@ -119,3 +119,14 @@ def test_health_markdown_colours_and_escapes() -> None:
     assert "<script>" not in text and "&lt;script&gt;x&lt;/script&gt; \\| y" in text
     assert "line1 line2" in text
     assert badge("weird") == "⚪ weird"
+
+
+def test_latest_snapshot_round_trip() -> None:
+    from infra_monitor.health.history import latest_key, read_latest
+
+    store = FakeStore()
+    assert read_latest(store, OUTPUT, "dev") is None
+    snap = _snapshot(NOW, portainer="down")
+    store.objects[latest_key(OUTPUT, "dev")] = json.dumps(snap.to_dict())
+    assert latest_key(OUTPUT, "dev") == "infra_monitor/health/latest/dev.json"
+    assert read_latest(store, OUTPUT, "dev") == snap
