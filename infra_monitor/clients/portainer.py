@@ -225,6 +225,11 @@ class PortainerClient:
         data = self._get(self.docker_url("/version"))
         return data if isinstance(data, Mapping) else {}
 
+    def containers(self, limit: int = 1) -> list[Mapping[str, Any]]:
+        """``/containers/json`` (running ones, at most ``limit``): can the key read containers?"""
+        data = self._get(self.docker_url("/containers/json"), {"limit": str(limit)})
+        return [c for c in data or [] if isinstance(c, Mapping)]
+
     def network_names(self) -> dict[str, str]:
         """Network id -> name."""
         data = self._get(self.docker_url("/networks"))

@@ -8,6 +8,8 @@ from infra_monitor.health.probes import Timer, result, slow_note
 from infra_monitor.health.records import DEGRADED, DOWN, PORTAINER, UP, ServiceHealth
 from infra_monitor.settings import HealthSettings, PortainerSettings
 
+PORTAINER_CALLS = 4  # /version, /endpoints/{id}, /services, /containers/json
+
 
 def probe_portainer(
     client: PortainerClient, settings: PortainerSettings, health: HealthSettings
@@ -55,7 +57,13 @@ def probe_portainer(
         if exc.status not in (401, 403):
             raise
         refused.append("/services")
-    if refused and len(refused) >= 3:
+    try:  # container stats need /containers: a key refused it is read-only for the monitor
+        client.containers(limit=1)
+    except PortainerError as exc:
+        if exc.status not in (401, 403):
+            raise
+        refused.append("/containers")
+    if len(refused) >= PORTAINER_CALLS:
         return result(
             PORTAINER,
             DOWN,

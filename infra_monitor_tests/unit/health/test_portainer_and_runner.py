@@ -44,6 +44,10 @@ class FakeClient(PortainerClient):
         self._maybe("services")
         return []
 
+    def containers(self, limit: int = 1) -> list[Any]:
+        self._maybe("containers")
+        return []
+
 
 def test_portainer_up() -> None:
     record = probe_portainer(FakeClient(), SETTINGS, HEALTH)
@@ -62,6 +66,17 @@ def test_read_only_key_is_degraded_never_down() -> None:
     record = probe_portainer(FakeClient({"services": 403}), SETTINGS, HEALTH)
     assert record.status == "degraded"
     assert "key refused (HTTP 403, read-only key?): /services" in record.detail
+
+
+def test_key_refused_container_stats_is_degraded() -> None:
+    record = probe_portainer(FakeClient({"containers": 403}), SETTINGS, HEALTH)
+    assert record.status == "degraded" and record.detail.endswith(": /containers")
+
+
+def test_key_refused_every_call_is_down() -> None:
+    refuse = {"version": 403, "endpoint": 403, "services": 403, "containers": 403}
+    record = probe_portainer(FakeClient(refuse), SETTINGS, HEALTH)
+    assert (record.status, record.detail) == ("down", "API key refused every call (HTTP 403)")
 
 
 def test_endpoint_down() -> None:
