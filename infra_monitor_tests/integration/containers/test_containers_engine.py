@@ -3,12 +3,15 @@ and the containers asset materialised through Dagster with its checks."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pytest
+import yaml
 
 from infra_monitor.clients.object_store import ObjectStore
 from infra_monitor.clients.portainer import PortainerClient
@@ -132,3 +135,20 @@ def test_containers_asset_with_refused_key_turns_the_access_check_red(
     )
     assert services_meta["services"].value.startswith("unknown: API key refused")
     assert "dagster/row_count" not in services_meta
+
+
+def test_memory_threshold_check_turns_yellow_over_the_limit(
+    ct: ContainerStack, tmp_path: Path
+) -> None:
+    # the idle containers use ~0.5 % of their 64 MiB limit: a 0.1 % threshold is exceeded
+    data = yaml.safe_load(ct.settings_path.read_text(encoding="utf-8"))
+    data["environments"]["dev"]["health"]["memory_pct_threshold"] = 0.1
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(yaml.safe_dump(data), encoding="utf-8")
+    result = _materialize(dataclasses.replace(ct, settings_path=strict))
+    memory: Any = {c.check_name: c for c in result.get_asset_check_evaluations()}[
+        "memory_threshold"
+    ]
+    assert not memory.passed and memory.severity == dg.AssetCheckSeverity.WARN
+    assert memory.metadata["over_count"].value >= 2
+    assert IDLE in str(memory.metadata["containers"].value)
