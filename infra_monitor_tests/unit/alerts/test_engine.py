@@ -112,3 +112,42 @@ def test_the_cursor_stays_small_with_many_sources_and_runs() -> None:
     assert len(text) < 32_000  # 300 sources' last run times and a one-second boundary
     restored = TickCursor.loads(text)
     assert restored.dumps() == text
+
+
+def test_a_red_health_check_in_the_history_alerts() -> None:
+    import json
+
+    from infra_monitor_tests.unit.scheduler.factories import MemoryStore
+
+    bucket = MemoryStore()
+    line = {
+        "environment": "prod",
+        "checked_at": "2026-01-02T00:00:00Z",
+        "status": "down",
+        "services": [
+            {
+                "service": "triplestore",
+                "status": "down",
+                "checked_at": "2026-01-02T00:00:00Z",
+                "detail": "connection refused",
+                "latency_ms": None,
+                "http_status": None,
+            },
+            {"service": "object_store", "status": "up", "checked_at": "2026-01-02T00:00:00Z"},
+        ],
+    }
+    bucket.objects["infra_monitor/health/history/prod/2026-01-02.jsonl"] = json.dumps(line) + "\n"
+    bucket.objects["infra_monitor/inventory/active_sources.json"] = json.dumps(
+        {"sources": [{"name": "a"}, {"name": "b"}]}
+    )
+    cursor = TickCursor()
+    result = run_tick(env(), cursor, client=Scheduler([]), senders={}, bucket=bucket, now=NOW)  # type: ignore[arg-type]
+    assert [c.key for c in result.conditions] == ["health:triplestore"]
+    assert "connection refused" in result.conditions[0].summary
+    bucket.objects["infra_monitor/health/history/prod/2026-01-02.jsonl"] += (
+        json.dumps({**line, "checked_at": "2026-01-02T00:05:00Z", "services": []}) + "\n"
+    )
+    later = run_tick(env(), cursor, client=Scheduler([]), senders={}, bucket=bucket, now=NOW + 300)  # type: ignore[arg-type]
+    assert [(n.kind, n.condition.key) for n in later.notifications] == [
+        ("resolved", "health:triplestore")
+    ]
