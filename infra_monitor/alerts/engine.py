@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 CURSOR_VERSION = 1
 SOURCE_MEMORY_S = 7 * 86400.0
 MAX_RUNS_PER_POLL = 5000
-DELIVERY_BUDGET_S = 30.0
+DELIVERY_BUDGET_S = 20.0
 
 
 class BucketReader(Protocol):
