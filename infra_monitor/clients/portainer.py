@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 SWARM_MODES = ("replicated", "replicated-job", "global", "global-job")
 REFUSED_STATUSES = (401, 403)
+AGENT_TARGET_HEADER = "X-PortainerAgent-Target"
 
 
 @dataclass(frozen=True)
@@ -255,27 +256,68 @@ class PortainerClient:
             records = [r for r in records if r.service_id in wanted]
         return sorted(records, key=lambda r: (r.service_id, r.slot or 0, r.id))
 
-    def container_stats(self, container_id: str) -> ContainerStats:
-        """One container's stats (one sample pair; the engine takes about a second)."""
-        data = self._get(self.docker_url(f"/containers/{container_id}/stats"), {"stream": "false"})
+    def node_names(self) -> dict[str, str]:
+        """Swarm node id -> hostname (the name Portainer's agent routes container calls by)."""
+        data = self._get(self.docker_url("/nodes"))
+        names: dict[str, str] = {}
+        for node in data or []:
+            if isinstance(node, Mapping):
+                hostname = _str((node.get("Description") or {}).get("Hostname"))
+                if hostname:
+                    names[_str(node.get("ID"))] = hostname
+        return names
+
+    def container_stats(self, container_id: str, node: str | None = None) -> ContainerStats:
+        """One container's stats (one sample pair; the engine takes about a second).
+
+        ``node`` is the hostname of the container's Swarm node: Portainer's agents route the
+        call there (``X-PortainerAgent-Target``); without it a multi-node Swarm answers from
+        a round-robin node, i.e. "no such container" for most containers.
+        """
+        url = self.docker_url(f"/containers/{container_id}/stats")
+        response = request(
+            self._session,
+            "GET",
+            url,
+            PortainerError,
+            timeout=self.timeout_s,
+            params={"stream": "false"},
+            verify=self.verify_tls,
+            headers={AGENT_TARGET_HEADER: node} if node else None,
+        )
+        try:
+            data = response.json()
+        except ValueError:
+            raise PortainerError(url, "answer is not JSON", status=response.status_code) from None
         if not isinstance(data, Mapping):
-            raise PortainerError(self.docker_url(f"/containers/{container_id}/stats"), "no stats")
+            raise PortainerError(url, "no stats")
         return parse_stats(data, container_id)
 
-    def _stats_result(self, container_id: str) -> StatsResult:
+    def _stats_result(self, container_id: str, node: str | None = None) -> StatsResult:
         try:
-            return StatsResult(container_id, self.container_stats(container_id))
+            return StatsResult(container_id, self.container_stats(container_id, node))
         except PortainerError as exc:
             return StatsResult(container_id, None, exc.reason, exc.status)
 
-    def stats_many(self, container_ids: Sequence[str], concurrency: int = 8) -> list[StatsResult]:
-        """Stats of many containers, at most ``concurrency`` calls at a time; errors per item."""
-        started = time.monotonic()
-        workers = max(1, min(concurrency, len(container_ids)))
+    def stats_many(
+        self,
+        container_ids: Sequence[str],
+        concurrency: int = 8,
+        nodes: Mapping[str, str] | None = None,
+    ) -> list[StatsResult]:
+        """Stats of many containers, at most ``concurrency`` calls at a time; errors per item.
+
+        ``nodes`` maps a container id to its node's hostname (see ``container_stats``).
+        """
         if not container_ids:
             return []
+        started = time.monotonic()
+        workers = max(1, min(concurrency, len(container_ids)))
+        targets = nodes or {}
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stats") as pool:
-            results = list(pool.map(self._stats_result, container_ids))
+            results = list(
+                pool.map(lambda cid: self._stats_result(cid, targets.get(cid)), container_ids)
+            )
         log.info(
             "stats of %d containers in %.2f s (%d at a time)",
             len(results),

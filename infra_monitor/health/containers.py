@@ -45,8 +45,17 @@ class ContainerSource(Protocol):
         """Tasks of the services."""
         ...
 
-    def stats_many(self, container_ids: Sequence[str], concurrency: int = 8) -> list[StatsResult]:
-        """Stats of many containers."""
+    def node_names(self) -> dict[str, str]:
+        """Swarm node id -> hostname."""
+        ...
+
+    def stats_many(
+        self,
+        container_ids: Sequence[str],
+        concurrency: int = 8,
+        nodes: Mapping[str, str] | None = None,
+    ) -> list[StatsResult]:
+        """Stats of many containers (``nodes``: container id -> node hostname)."""
         ...
 
 
@@ -120,7 +129,9 @@ def collect(
         tasks = client.tasks(s.id for s in services)
     except PortainerError as exc:
         problems.append(f"tasks not readable: {exc.reason}")
-    results = client.stats_many(running_container_ids(tasks), concurrency)
+    results = client.stats_many(
+        running_container_ids(tasks), concurrency, _container_nodes(client, tasks)
+    )
     stats = tuple(r.stats for r in results if r.stats is not None)
     errors = tuple(r for r in results if r.stats is None)
     if errors:
@@ -137,6 +148,20 @@ def collect(
         problems=tuple(problems),
         network_names=network_names,
     )
+
+
+def _container_nodes(client: ContainerSource, tasks: Iterable[TaskRecord]) -> dict[str, str]:
+    """Container id -> node hostname, for Portainer agents; {} when nodes are not readable."""
+    try:
+        hostnames = client.node_names()
+    except PortainerError as exc:  # a worker endpoint or a restricted key: calls go untargeted
+        log.info("nodes not readable (%s): container calls are not targeted", exc.reason)
+        return {}
+    return {
+        t.container_id: hostnames[t.node_id]
+        for t in tasks
+        if t.state == "running" and t.container_id and t.node_id in hostnames
+    }
 
 
 def failed_tasks(tasks: Iterable[TaskRecord], now: datetime, window: timedelta) -> list[TaskRecord]:

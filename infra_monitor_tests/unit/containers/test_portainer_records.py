@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+import requests
 
 from infra_monitor.clients.portainer import (
     PortainerClient,
@@ -109,3 +112,38 @@ def test_from_settings_needs_the_key_variable() -> None:
     with pytest.raises(SettingsError) as err:
         PortainerClient.from_settings(settings, {})
     assert "PT_KEY" in str(err.value)
+
+
+class _RecordingSession(requests.Session):
+    def __init__(self, payload: Any) -> None:
+        super().__init__()
+        self.payload = payload
+        self.seen: list[dict[str, Any]] = []
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.seen.append({"url": url, **kwargs})
+        response = requests.Response()
+        response.status_code = 200
+        response._content = json.dumps(self.payload).encode()
+        return response
+
+
+def test_stats_call_targets_the_node_through_portainer_agent() -> None:
+    client = PortainerClient("http://p:9000", 3, "k")
+    session = _RecordingSession(load("stats_busy_v1"))
+    client._session = session
+    results = client.stats_many(["c1", "c2"], 2, {"c1": "worker-7"})
+    assert [r.stats is not None for r in results] == [True, True]
+    by_url = {call["url"]: call for call in session.seen}
+    first = by_url["http://p:9000/api/endpoints/3/docker/containers/c1/stats"]
+    assert first["headers"] == {"X-PortainerAgent-Target": "worker-7"}
+    assert first["params"] == {"stream": "false"}
+    assert by_url["http://p:9000/api/endpoints/3/docker/containers/c2/stats"]["headers"] is None
+
+
+def test_node_names_from_nodes_payload() -> None:
+    client = PortainerClient("http://p:9000", 1, "k")
+    client._session = _RecordingSession(
+        [{"ID": "n1", "Description": {"Hostname": "manager-1"}}, {"ID": "n2"}]
+    )
+    assert client.node_names() == {"n1": "manager-1"}

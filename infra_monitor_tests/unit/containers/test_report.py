@@ -55,7 +55,17 @@ class FakePortainer:
         self._check("tasks")
         return [parse_task(t) for t in load("tasks_v1")]
 
-    def stats_many(self, container_ids: Sequence[str], concurrency: int = 8) -> list[StatsResult]:
+    def node_names(self) -> dict[str, str]:
+        self._check("nodes")
+        return {"f37d08hyaa0v6u1f2px4m6c0d": "manager-1"}
+
+    def stats_many(
+        self,
+        container_ids: Sequence[str],
+        concurrency: int = 8,
+        nodes: Mapping[str, str] | None = None,
+    ) -> list[StatsResult]:
+        self.nodes = dict(nodes or {})
         results = []
         for cid in container_ids:
             if "stats" in self.refuse:
@@ -78,6 +88,16 @@ def test_collect_all_readable() -> None:
     assert by_service["sch_demo_src_gleaner"].containers == 1
     by_source = report.totals_by_source()
     assert set(by_source) == {"busy_one", "demo_src"}
+
+
+def test_stats_calls_target_each_containers_node() -> None:
+    client = FakePortainer()
+    report = collect(client, "dev", "sch_", 4, NOW)
+    running = {s.container_id for s in report.stats} | {e.container_id for e in report.stats_errors}
+    assert client.nodes == {cid: "manager-1" for cid in running}
+    unreadable = FakePortainer({"nodes": 403})
+    assert collect(unreadable, "dev", "sch_", 4, NOW).status == "degraded"  # same as before
+    assert unreadable.nodes == {}
 
 
 def test_read_only_key_refused_stats_is_degraded_not_zero() -> None:
