@@ -26,8 +26,10 @@ from infra_monitor.alerts.state import (
     deliver_pending,
     evaluate,
 )
-from infra_monitor.clients.errors import ObjectStoreError, ServiceError
+from infra_monitor.clients.errors import ObjectNotFound, ObjectStoreError, ServiceError
 from infra_monitor.clients.scheduler import SchedulerClient
+from infra_monitor.health.history import history_key, parse_lines
+from infra_monitor.health.records import parse_iso
 from infra_monitor.metrics.runs import backlog, long_running
 from infra_monitor.runs.ingest import poll_changes
 from infra_monitor.runs.records import IN_PROGRESS_STATUSES, QUEUED_STATUSES
@@ -43,14 +45,10 @@ DELIVERY_BUDGET_S = 20.0
 
 
 class BucketReader(Protocol):
-    """What a tick reads from (and appends to) the monitor's bucket."""
+    """What a tick reads from the monitor's bucket (the inventory and the health history)."""
 
     def get_text(self, key: str) -> str:
         """The object's text; ObjectNotFound when absent."""
-        ...
-
-    def append_jsonl(self, key: str, records: Any) -> int:
-        """Append JSON lines to an object."""
         ...
 
 
@@ -148,9 +146,7 @@ def run_tick(
         evaluated.add(rules.SCHEDULER_API)
     except ServiceError as exc:
         errors.append(str(exc))
-        conditions.append(
-            rules.scheduler_api_condition(exc.reason, now=now, graphql_url=client.ui_url)
-        )
+        conditions.append(rules.scheduler_api_condition(exc.reason, now=now, ui_url=client.ui_url))
         evaluated.add(rules.SCHEDULER_API)
     if bucket is not None:
         try:
@@ -249,12 +245,13 @@ def latest_health(
     bucket: BucketReader, env: EnvironmentSettings, now: float
 ) -> dict[str, dict[str, Any]]:
     """Per service, its latest health entry (today's history, else yesterday's)."""
-    from infra_monitor.health.history import history_key, parse_lines, read_day
-    from infra_monitor.health.records import parse_iso
-
     today = datetime.fromtimestamp(now, UTC).date()
     for day in (today, today - timedelta(days=1)):
-        snapshots = parse_lines(read_day(bucket, history_key(env.output, env.name, day)))
+        try:
+            text = bucket.get_text(history_key(env.output, env.name, day))
+        except ObjectNotFound:
+            continue
+        snapshots = parse_lines(text)
         if snapshots:
             last = max(snapshots, key=lambda s: s.checked_at)
             return {

@@ -6,7 +6,6 @@ what to send. Keys are stable across ticks so an alert fires once and resolves o
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -235,7 +234,7 @@ def health_conditions(latest: Mapping[str, Mapping[str, Any]], *, now: float) ->
     return conditions
 
 
-def scheduler_api_condition(error: str, *, now: float, graphql_url: str) -> Condition:
+def scheduler_api_condition(error: str, *, now: float, ui_url: str) -> Condition:
     """The scheduler's GraphQL API itself failed this tick."""
     return Condition(
         key=SCHEDULER_API,
@@ -244,13 +243,8 @@ def scheduler_api_condition(error: str, *, now: float, graphql_url: str) -> Cond
         summary=f"The monitor cannot read the scheduler's runs: {error[:500]}",
         since=now,
         severity="critical",
-        links=(("scheduler", graphql_url),),
+        links=(("scheduler", ui_url),),
     )
-
-
-def count_by(records: Iterable[RunRecord], attr: str) -> dict[str, int]:
-    """Counts of records by an attribute (for summaries)."""
-    return dict(Counter(str(getattr(r, attr)) for r in records))
 
 
 def _float(value: Any, default: float) -> float:
