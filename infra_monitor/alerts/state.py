@@ -153,7 +153,7 @@ def evaluate(
         kept = replace(condition, since=alert.condition.since)
         if condition.variant != alert.condition.variant:
             state.active[key] = ActiveAlert(kept, now, alert.repeats)
-            queue("firing", kept, f"{key}|firing|{kept.since:.3f}|{condition.variant}")
+            queue("firing", kept, f"{key}|changed|{kept.since:.3f}|{condition.variant}|{now:.3f}")
         elif now - alert.last_notified >= renotify_s:
             repeats = alert.repeats + 1
             state.active[key] = ActiveAlert(kept, now, repeats)

@@ -83,7 +83,11 @@ def test_a_variant_change_fires_again_without_resolving() -> None:
     state, inbox = AlertState(), Inbox()
     tick(state, [cond("backlog", "backlog", "LOW")], T, inbox)
     assert tick(state, [cond("backlog", "backlog", "HIGH")], T + 60, inbox) == ["firing"]
-    assert len(inbox.got) == 2 and inbox.got[1].endswith("|HIGH")
+    assert len(inbox.got) == 2 and "|changed|" in inbox.got[1] and "|HIGH|" in inbox.got[1]
+    # back to LOW within the same episode is a new change, told again
+    assert tick(state, [cond("backlog", "backlog", "LOW")], T + 120, inbox) == ["firing"]
+    assert tick(state, [cond("backlog", "backlog", "LOW")], T + 180, inbox) == []
+    assert len(inbox.got) == 3
 
 
 def test_failed_delivery_stays_pending_and_is_delivered_exactly_once() -> None:
