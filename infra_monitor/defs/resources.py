@@ -65,5 +65,7 @@ def build_resources() -> dict[str, object]:
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    """Register the shared resources with the code location."""
-    return dg.Definitions(resources=build_resources())
+    """Register the shared resources, and run every step in the run's own process: the
+    monitor's steps are short I/O calls, for which a subprocess per step costs more than the step.
+    """
+    return dg.Definitions(resources=build_resources(), executor=dg.in_process_executor)
