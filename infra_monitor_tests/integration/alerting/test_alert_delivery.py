@@ -27,6 +27,7 @@ from infra_monitor_tests.integration.scheduler.services import (
 
 pytestmark = pytest.mark.integration
 SOURCE = "broken_sitemap"
+SLACK_URL_VAR = "IMT_RUNS_SLACK_WEBHOOK_URL"
 WINDOW_MIN = 60
 
 
@@ -43,8 +44,12 @@ def _recent_failures(stack: Stack) -> int:
     return len(found.records)
 
 
-def _settings(stack: Stack, path: str, *, email: bool, per_source: int) -> Path:
+def _settings(
+    stack: Stack, path: str, *, email: bool, per_source: int, slack: bool = False
+) -> Path:
     channels: dict[str, Any] = {"webhook_url": stack.webhook.url + path}
+    if slack:
+        channels["slack_webhook_url"] = "${" + SLACK_URL_VAR + "}"
     if email:
         channels["email"] = {
             "host": stack.smtp.host,
@@ -107,12 +112,16 @@ def _key_alerts(requests: list[ReceivedRequest]) -> list[tuple[str, str]]:
     return [(r.body["status"], r.body["alert"]["key"]) for r in requests]
 
 
-def test_failing_runs_alert_once_by_webhook_and_email_and_survive_a_restart(
-    stack_env: Stack,
+def test_failing_runs_alert_once_by_webhook_slack_and_email_and_survive_a_restart(
+    stack_env: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stack = stack_env
     path = f"/hook-{uuid.uuid4().hex[:6]}"
-    settings_file = _settings(stack, path, email=True, per_source=_recent_failures(stack) + 1)
+    slack_path = f"{path}-slack/services/T000/B000/secret-token"
+    monkeypatch.setenv(SLACK_URL_VAR, stack.webhook.url + slack_path)
+    settings_file = _settings(
+        stack, path, email=True, slack=True, per_source=_recent_failures(stack) + 1
+    )
     mails_before = len(stack.smtp.messages)
     with dg.instance_for_test() as instance:
         runner = SensorRunner(settings_file, instance)
@@ -121,7 +130,10 @@ def test_failing_runs_alert_once_by_webhook_and_email_and_survive_a_restart(
 
         failed_run = stack.scheduler.run_harvest(SOURCE, expect_failure=True)
         summary = runner.tick()
-        assert "2 delivered, 0 failed, 0 pending" in summary
+        assert "3 delivered, 0 failed, 0 pending" in summary
+        (slack,) = _hooks(stack, slack_path)
+        assert SOURCE in slack.body["text"] and slack.body["text"].startswith("[FIRING]")
+        assert "runs of broken_sitemap" in slack.body["blocks"][0]["text"]["text"]
         hooks = _hooks(stack, path)
         assert _key_alerts(hooks) == [("firing", f"failed_runs:source:{SOURCE}")]
         alert = hooks[0].body["alert"]
@@ -149,14 +161,16 @@ def test_failing_runs_alert_once_by_webhook_and_email_and_survive_a_restart(
         assert runner.cursor is not None and cursor is not None
         time.sleep(0.5)
         assert len(_hooks(stack, path)) == 1
+        assert len(_hooks(stack, slack_path)) == 1
         assert len(stack.smtp.messages) == mails_before + 1
+        assert "secret-token" not in summary
 
     history = (
         dg.materialize([build_alert_history_asset(ENV)], resources=runner.resources)
         .asset_materializations_for_node(f"{ENV}__alerting__alert_history")[0]
         .metadata
     )
-    assert history["deliveries"].value >= 2  # type: ignore[attr-defined]
+    assert history["deliveries"].value >= 3  # type: ignore[attr-defined]
     assert history["active_alerts"].value >= 1  # type: ignore[attr-defined]
     assert history["pending_notifications"].value == 0  # type: ignore[attr-defined]
 
