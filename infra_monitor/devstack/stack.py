@@ -40,6 +40,8 @@ NAMESPACES = ("earthcube", "summary")
 PROD_FIXTURES = Path(__file__).with_name("prod_configs")
 PORTAINER_ENDPOINT_ID = 1
 REQUIRE_ENGINE_VAR = "INFRA_MONITOR_REQUIRE_ENGINE"
+# Sources whose gleaner service outlives its harvest, so the monitor sees live sch_ containers.
+KEPT_SERVICES = ("iris", "geocodes_demo_datasets")
 
 
 class LocalStack:
@@ -95,6 +97,7 @@ class LocalStack:
                 docker_host=self.engine.host if self.engine else None,
                 sparql_store_url=self.sparql.store_url("earthcube"),
                 bucket=DEV_BUCKET,
+                keep_services=KEPT_SERVICES if self.engine else (),
             )
         )
         self._write_settings()
