@@ -7,6 +7,8 @@ settings file takes effect at the next run, check or sensor tick without a resta
 import dagster as dg
 
 from infra_monitor.clients.object_store import ObjectStore
+from infra_monitor.clients.portainer import PortainerClient
+from infra_monitor.clients.scheduler import SchedulerClient
 from infra_monitor.clients.sparql import SparqlClient
 from infra_monitor.settings import EnvironmentSettings, MonitorSettings, load_settings
 
@@ -53,13 +55,37 @@ class TriplestoreResource(dg.ConfigurableResource):
         return SparqlClient.from_settings(triplestore) if triplestore else None
 
 
-def build_resources() -> dict[str, object]:
-    """The resources every domain's assets, checks and sensors share."""
-    settings = SettingsResource()
+class SchedulerApiResource(dg.ConfigurableResource):
+    """The scheduler's Dagster GraphQL API of each environment (paged, with retries)."""
+
+    settings: dg.ResourceDependency[SettingsResource]
+
+    def for_env(self, env: str) -> SchedulerClient:
+        """A GraphQL client for the scheduler of ``env``."""
+        return SchedulerClient.from_settings(self.settings.environment(env).scheduler)
+
+
+class PortainerResource(dg.ConfigurableResource):
+    """Portainer's Docker API of each environment (``X-API-Key``, unversioned paths)."""
+
+    settings: dg.ResourceDependency[SettingsResource]
+
+    def for_env(self, env: str) -> PortainerClient | None:
+        """A Portainer client for ``env``; None when the environment has no Portainer."""
+        portainer = self.settings.environment(env).portainer
+        return PortainerClient.from_settings(portainer) if portainer else None
+
+
+def build_resources(config_path: str | None = None) -> dict[str, object]:
+    """The resources every domain's assets, checks and sensors share (settings from
+    ``config_path``, by default ``$INFRA_MONITOR_CONFIG``)."""
+    settings = SettingsResource(config_path=config_path)
     return {
         "settings": settings,
         "object_store": ObjectStoreResource(settings=settings),
         "triplestore": TriplestoreResource(settings=settings),
+        "scheduler_api": SchedulerApiResource(settings=settings),
+        "portainer_api": PortainerResource(settings=settings),
     }
 
 

@@ -11,11 +11,14 @@ import dagster as dg
 
 from infra_monitor.clients.errors import ServiceError
 from infra_monitor.clients.object_store import ObjectStore
-from infra_monitor.clients.portainer import PortainerClient
 from infra_monitor.defs.common import env_key, markdown_metadata
 from infra_monitor.defs.containers.checks import container_check_results, container_check_specs
 from infra_monitor.defs.containers.schedules import ASSET_NAMES, DOMAIN
-from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
+from infra_monitor.defs.resources import (
+    ObjectStoreResource,
+    PortainerResource,
+    SettingsResource,
+)
 from infra_monitor.health.containers import (
     ContainerReport,
     collect,
@@ -160,13 +163,14 @@ def build_containers_asset(env: str) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext,
         settings: SettingsResource,
         object_store: ObjectStoreResource,
+        portainer_api: PortainerResource,
     ):
         try:
             env_settings = settings.environment(env)
             portainer = env_settings.portainer
-            if portainer is None:
+            client = portainer_api.for_env(env)
+            if portainer is None or client is None:
                 raise dg.Failure(description=f"environments.{env}.portainer is not configured")
-            client = PortainerClient.from_settings(portainer)
         except SettingsError as exc:
             raise dg.Failure(description=str(exc)) from None
         now = datetime.now(UTC)

@@ -6,14 +6,17 @@ import dagster as dg
 
 from infra_monitor.clients.errors import ServiceError
 from infra_monitor.defs.common import markdown_metadata, table_metadata
-from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
+from infra_monitor.defs.resources import (
+    ObjectStoreResource,
+    SchedulerApiResource,
+    SettingsResource,
+)
 from infra_monitor.defs.scheduler.common import (
     DOMAIN,
     active_sources,
     fail_clearly,
     metrics_key,
     runs_key,
-    scheduler_client,
 )
 from infra_monitor.metrics.runs import compute_metrics
 from infra_monitor.render import runs as render
@@ -43,10 +46,11 @@ def build_runs_asset(env: str) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext,
         settings: SettingsResource,
         object_store: ObjectStoreResource,
+        scheduler_api: SchedulerApiResource,
     ) -> dg.MaterializeResult:
         try:
             env_settings = settings.environment(env)
-            client = scheduler_client(env_settings)
+            client = scheduler_api.for_env(env)
             store = RunStore(object_store.output_for_env(env), env_settings.output, env)
             result = ingest_runs(client, store, backfill_days=env_settings.scheduler.backfill_days)
             total = sum(store.load_state().days.values())

@@ -6,7 +6,6 @@ import dagster as dg
 
 from infra_monitor.clients.errors import ObjectStoreError, ServiceError
 from infra_monitor.clients.object_store import ObjectStore
-from infra_monitor.clients.scheduler import SchedulerClient
 from infra_monitor.defs.common import env_key
 from infra_monitor.settings import EnvironmentSettings, SettingsError
 
@@ -23,11 +22,6 @@ def runs_key(env: str) -> dg.AssetKey:
 def metrics_key(env: str) -> dg.AssetKey:
     """``{env}/scheduler/job_metrics``."""
     return env_key(env, DOMAIN, JOB_METRICS)
-
-
-def scheduler_client(env: EnvironmentSettings) -> SchedulerClient:
-    """A GraphQL client for the environment's scheduler (built now: hot reload)."""
-    return SchedulerClient.from_settings(env.scheduler)
 
 
 def active_sources(env: EnvironmentSettings, out: ObjectStore) -> list[str] | None:

@@ -16,7 +16,7 @@ import yaml
 from infra_monitor.clients.object_store import ObjectStore
 from infra_monitor.clients.portainer import PortainerClient
 from infra_monitor.defs.containers.assets import build_containers_asset
-from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
+from infra_monitor.defs.resources import build_resources
 from infra_monitor.health.containers import ContainerReport, collect
 
 from .conftest import BUSY, FAILING, IDLE, MINE, NETWORK, ContainerStack
@@ -72,10 +72,9 @@ def test_read_only_key_is_degraded_with_services_still_listed(ct: ContainerStack
 
 
 def _materialize(ct: ContainerStack) -> dg.ExecuteInProcessResult:
-    settings = SettingsResource(config_path=str(ct.settings_path))
     return dg.materialize(
         [build_containers_asset("dev")],
-        resources={"settings": settings, "object_store": ObjectStoreResource(settings=settings)},
+        resources=build_resources(str(ct.settings_path)),
         raise_on_error=False,
     )
 

@@ -15,7 +15,7 @@ import pytest
 
 from infra_monitor.clients.object_store import ObjectStore
 from infra_monitor.defs.health.assets import build_snapshot_asset, build_uptime_asset
-from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
+from infra_monitor.defs.resources import build_resources
 from infra_monitor.devstack.portainer_proxy import PortainerProxy
 from infra_monitor.devstack.sparql import SparqlServer
 from infra_monitor.health.records import HealthSnapshot
@@ -46,10 +46,9 @@ def _assert_others_fine(snapshot: HealthSnapshot, *, except_: str) -> None:
 
 
 def test_snapshot_and_uptime_through_dagster(health_settings_path: Path, stack: Any) -> None:
-    settings = SettingsResource(config_path=str(health_settings_path))
     result = dg.materialize(
         [build_snapshot_asset("dev"), build_uptime_asset("dev")],
-        resources={"settings": settings, "object_store": ObjectStoreResource(settings=settings)},
+        resources=build_resources(str(health_settings_path)),
         raise_on_error=False,
     )
     assert result.success

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
+from infra_monitor.defs.resources import build_resources
 from infra_monitor.defs.scheduler.definitions import build_scheduler_defs
 from infra_monitor_tests.integration.scheduler.services import ENV, Stack
 
@@ -18,8 +18,7 @@ pytestmark = pytest.mark.integration
 
 
 def _resources(path: Path) -> dict[str, object]:
-    settings = SettingsResource(config_path=str(path))
-    return {"settings": settings, "object_store": ObjectStoreResource(settings=settings)}
+    return build_resources(str(path))
 
 
 def _meta(result: dg.ExecuteInProcessResult, key: str) -> dict[str, object]:
