@@ -63,6 +63,7 @@ class SchedulerSettings:
     backfill_days: int = 30
     long_running_minutes: int = 360
     stale_source_days: int = 14
+    refresh_cron: str = "*/15 * * * *"
     # Runs of these code locations are the monitor's own and never count as harvests.
     exclude_code_locations: tuple[str, ...] = ("infra_monitor",)
 
@@ -316,6 +317,7 @@ def _scheduler(r: Reader) -> SchedulerSettings:
         backfill_days=r.integer("backfill_days", 30, minimum=1),
         long_running_minutes=r.integer("long_running_minutes", 360, minimum=1),
         stale_source_days=r.integer("stale_source_days", 14, minimum=1),
+        refresh_cron=r.string("refresh_cron", "*/15 * * * *"),
         exclude_code_locations=r.string_list("exclude_code_locations") or ("infra_monitor",),
     )
     r.finish()

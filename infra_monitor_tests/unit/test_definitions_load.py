@@ -80,5 +80,7 @@ def test_every_environment_gets_its_inventory_assets_checks_and_automation(
         "tenant_sources_exist",
         "scheduler_loadable",
     } <= checks
+    assert repo.get_schedule_def("prod_scheduler_runs_schedule").cron_schedule == "*/15 * * * *"
+    assert repo.get_schedule_def("prod_inventory_schedule").cron_schedule == "0 * * * *"
     sensor = repo.get_sensor_def("prod_inventory_config_changed")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING

@@ -13,8 +13,6 @@ from infra_monitor.runs.export import RunFilter, filter_runs, runs_csv
 from infra_monitor.runs.store import RunStore
 from infra_monitor.settings import SettingsError
 
-REFRESH_CRON = "*/15 * * * *"
-
 
 def build_refresh_job(env: str) -> AssetJob:
     """Ingest new runs and recompute the job metrics (with their checks)."""
@@ -26,12 +24,12 @@ def build_refresh_job(env: str) -> AssetJob:
     )
 
 
-def build_refresh_schedule(env: str, job: AssetJob) -> dg.ScheduleDefinition:
-    """Refresh every 15 minutes (UTC)."""
+def build_refresh_schedule(env: str, job: AssetJob, cron: str) -> dg.ScheduleDefinition:
+    """Refresh on ``cron`` (UTC; scheduler.refresh_cron, read when definitions load)."""
     return dg.ScheduleDefinition(
         name=f"{env}_scheduler_runs_schedule",
         job=job,
-        cron_schedule=REFRESH_CRON,
+        cron_schedule=cron,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.RUNNING,
     )

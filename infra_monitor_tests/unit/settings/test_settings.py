@@ -27,6 +27,7 @@ environments:
       secret_key: ${PROD_S3_SECRET_KEY}
     scheduler:
       graphql_url: https://sched.example.org/graphql
+      refresh_cron: "*/5 * * * *"
     portainer:
       url: https://portainer.example.org
       endpoint_id: 2
@@ -64,6 +65,8 @@ def test_valid_settings_resolve_defaults() -> None:
     assert prod.object_store.tenant_config == "scheduler/configs/tenant.yaml"
     assert prod.object_store.legacy_tenant_config == "scheduler/configs/tennant.yaml"
     assert prod.scheduler.ui_url == "https://sched.example.org"
+    assert prod.scheduler.refresh_cron == "*/5 * * * *"
+    assert prod.scheduler.backfill_days == 30
     assert prod.output.bucket == "gleaner"
     assert prod.output.key("inventory", "sources.json") == "infra_monitor/inventory/sources.json"
     assert prod.portainer is not None and prod.portainer.endpoint_id == 2
