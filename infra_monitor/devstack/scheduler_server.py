@@ -6,6 +6,8 @@ adds the sources as dynamic partitions, executes real harvest runs in-process ag
 instance (some succeed, ``broken_sitemap`` fails several times), starts ``dagster-webserver`` as a
 child process, and submits a couple of runs through its GraphQL ``launchRun``: with no daemon
 running they stay QUEUED. ``stop()`` stops the webserver by its pid.
+``fix_sitemap`` / ``break_sitemap`` / ``reset_sitemap`` change what a source serves at run time,
+the way its operator would: the next harvest of that source reads the bucket's override object.
 """
 
 from __future__ import annotations
@@ -25,13 +27,17 @@ import requests
 from dagster import DagsterInstance
 
 from infra_monitor.devstack.procs import ManagedProcess, free_port, wait_until
-from infra_monitor.devstack.sample_scheduler.bucket import HarvestSettings
+from infra_monitor.devstack.sample_scheduler.bucket import HarvestSettings, SampleBucket
 from infra_monitor.devstack.sample_scheduler.definitions import (
     SampleHarvestResource,
     build_definitions,
 )
 from infra_monitor.devstack.sample_scheduler.harvest import seed_configs
-from infra_monitor.devstack.sample_scheduler.sources import active_source_names
+from infra_monitor.devstack.sample_scheduler.sources import (
+    active_source_names,
+    repaired_sitemap,
+    truncated_sitemap,
+)
 from infra_monitor.gleaner import facts
 
 logger = logging.getLogger(__name__)
@@ -236,8 +242,7 @@ class SampleScheduler:
         """
         if self._instance is None:
             raise RuntimeError("SampleScheduler is not started")
-        if source not in active_source_names():
-            raise ValueError(f"{source} is not an active sample source: {active_source_names()}")
+        self._check_source(source)
         result = self._job.execute_in_process(
             instance=self._instance, partition_key=source, raise_on_error=False
         )
@@ -246,6 +251,28 @@ class SampleScheduler:
             raise RuntimeError(f"harvest of {source} {outcome} (run {result.run_id})")
         logger.info("harvest of %s: run %s success=%s", source, result.run_id, result.success)
         return result.run_id
+
+    # --- sources' sitemaps (an operator's fix) -----------------------------------------------
+    def fix_sitemap(self, source: str, xml: str | None = None) -> str:
+        """Publish a well-formed sitemap for ``source``; its next harvest reads it. Return the key.
+
+        ``xml`` defaults to the source's repaired sitemap (``broken_sitemap``'s lists its two
+        datasets). Needs the bucket (seeded by ``start()``), not the webserver.
+        """
+        self._check_source(source)
+        return SampleBucket(self.settings).put_sitemap_override(
+            source, repaired_sitemap(source) if xml is None else xml
+        )
+
+    def break_sitemap(self, source: str) -> str:
+        """Publish a truncated sitemap for ``source``: its next harvest fails. Return the key."""
+        self._check_source(source)
+        return SampleBucket(self.settings).put_sitemap_override(source, truncated_sitemap(source))
+
+    def reset_sitemap(self, source: str) -> str:
+        """Remove ``source``'s override: it serves its packaged sitemap again. Return the key."""
+        self._check_source(source)
+        return SampleBucket(self.settings).delete_sitemap_override(source)
 
     def launch_queued(self, source: str, tags: Mapping[str, str] | None = None) -> str:
         """Submit a harvest of ``source`` through GraphQL ``launchRun``; return its run id.
@@ -286,6 +313,11 @@ class SampleScheduler:
         return data
 
     # --- internals --------------------------------------------------------------------------
+    @staticmethod
+    def _check_source(source: str) -> None:
+        if source not in active_source_names():
+            raise ValueError(f"{source} is not an active sample source: {active_source_names()}")
+
     def _write_home(self) -> None:
         self.dagster_home.mkdir(parents=True, exist_ok=True)
         (self.dagster_home / "dagster.yaml").write_text(

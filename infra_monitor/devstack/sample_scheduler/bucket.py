@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 from infra_monitor.gleaner import facts
 
@@ -33,6 +34,10 @@ ENV_SPARQL_STORE_URL = "SAMPLE_SPARQL_STORE_URL"
 REQUIRED_ENV = (ENV_S3_ENDPOINT, ENV_S3_ACCESS_KEY, ENV_S3_SECRET_KEY, ENV_S3_BUCKET)
 
 DEFAULT_REGION = "us-east-1"
+#: A source's sitemap as its operator last published it, read by the harvest before the packaged
+#: one (data/sitemaps.yaml). Sample-scheduler only: nothing of the real scheduler or the monitor.
+SITEMAP_OVERRIDE_KEY = "scheduler/sample/sitemaps/{source}.xml"
+_MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 _BOTO_CONFIG = Config(
     s3={"addressing_style": "path"},
     connect_timeout=5,
@@ -184,6 +189,27 @@ class SampleBucket:
         """The user metadata (x-amz-meta-*) of one object, lower-case keys without the prefix."""
         head = self.client.head_object(Bucket=self.name, Key=key)
         return {k.lower(): v for k, v in head.get("Metadata", {}).items()}
+
+    def get_sitemap_override(self, source: str) -> str | None:
+        """The sitemap override of ``source`` (``SITEMAP_OVERRIDE_KEY``); None if there is none."""
+        try:
+            return self.get_text(SITEMAP_OVERRIDE_KEY.format(source=source))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in _MISSING_CODES:
+                return None
+            raise
+
+    def put_sitemap_override(self, source: str, xml: str) -> str:
+        """Publish ``xml`` as the sitemap ``source`` serves from now on; return its key."""
+        key = SITEMAP_OVERRIDE_KEY.format(source=source)
+        self.put(key, xml.encode("utf-8"), "application/xml")
+        return key
+
+    def delete_sitemap_override(self, source: str) -> str:
+        """Remove ``source``'s sitemap override (back to the packaged one); return its key."""
+        key = SITEMAP_OVERRIDE_KEY.format(source=source)
+        self.client.delete_object(Bucket=self.name, Key=key)
+        return key
 
     def put_service_log(self, source: str, mode: str, stamp: str, text: str) -> str:
         """Upload a service's container log: ``scheduler/logs/sch_{source}_{mode}_{stamp}.log``."""

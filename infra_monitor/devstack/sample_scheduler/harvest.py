@@ -3,6 +3,8 @@
 Every mode step (gleaner, prune, prov, orgs, release) runs inside ``Harvest.mode_step``, which
 optionally starts a Swarm service for it and always uploads its container log and runlogs tar to
 ``scheduler/logs/`` when it ends, also when it fails (as the real scheduler does).
+A source's sitemap is the bucket's override object when one exists (``SITEMAP_OVERRIDE_KEY``:
+an operator fixed or broke the source at run time), else the packaged one.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from infra_monitor.devstack.sample_scheduler import reports, swarm
 from infra_monitor.devstack.sample_scheduler.bucket import (
+    SITEMAP_OVERRIDE_KEY,
     HarvestSettings,
     SampleBucket,
     log_timestamp,
@@ -113,11 +116,30 @@ class Harvest:
             raise HarvestError(f"source {name} is not in {facts.GLEANER_CONFIG_PATH}")
         return found
 
+    def sitemap_override(self, name: str) -> str | None:
+        """The sitemap XML an operator published for ``name`` in the bucket; None if none."""
+        try:
+            return self.bucket.get_sitemap_override(name)
+        except (BotoCoreError, ClientError) as exc:
+            key = SITEMAP_OVERRIDE_KEY.format(source=name)
+            raise HarvestError(f"cannot read {key} from bucket {self.bucket.name}: {exc}") from exc
+
+    def sitemap_urls(self, source: SampleSource) -> list[str]:
+        """The URLs of the sitemap ``source`` serves now (the override, else the packaged one).
+
+        Raises SitemapError when that sitemap is broken.
+        """
+        return sitemap_urls(source, self.sitemap_override(source.name))
+
     def validate_sitemap(self, name: str) -> list[str]:
         """The source's sitemap URLs; HarvestError naming the source and sitemap when broken."""
         source = self.source(name)
+        override = self.sitemap_override(name)
+        if override is not None:
+            key = SITEMAP_OVERRIDE_KEY.format(source=name)
+            self.log.info(f"{name}: sitemap override {key} in bucket {self.bucket.name}")
         try:
-            urls = sitemap_urls(source)
+            urls = sitemap_urls(source, override)
         except SitemapError as exc:
             raise HarvestError(str(exc)) from exc
         self.log.info(f"{name}: sitemap {source.url} lists {len(urls)} urls")
@@ -164,7 +186,7 @@ class Harvest:
         with self.mode_step(name, "gleaner") as container:
             container.add("info", "EarthCube Gleaner")
             container.add("info", f"Using gleaner config file: {facts.GLEANER_CONFIG_PATH}")
-            urls = sitemap_urls(source)
+            urls = self.sitemap_urls(source)
             container.add("info", f"{name} : {len(urls)} urls in sitemap {source.url}")
             summoned = failed = 0
             for index, url in enumerate(urls):
@@ -243,7 +265,7 @@ class Harvest:
         now = datetime.now(UTC)
         day, yyyymmdd = now.strftime("%Y-%m-%d"), now.strftime("%Y%m%d")
         started = time.perf_counter()
-        urls = sitemap_urls(source)
+        urls = self.sitemap_urls(source)
         sitemap_time = time.perf_counter() - started
         started = time.perf_counter()
         summoned = self._summoned(name)

@@ -1,8 +1,11 @@
 """What the sample sources "serve": their config entries, sitemaps and schema.org JSON-LD documents.
 
 Nothing here touches the network. A source's sitemap is read from ``data/sitemaps.yaml`` (keyed by
-source name) instead of its ``url``; every sitemap entry answers with a small, deterministic
-schema.org Dataset document, except entries whose path holds ``/gone/``, which answer 404.
+source name) instead of its ``url``, unless the harvest passes the text of an override (an
+operator's fix, see ``SampleBucket.get_sitemap_override``); every sitemap entry answers with a
+small, deterministic schema.org Dataset document, except entries whose path holds ``/gone/``,
+which answer 404. ``data/repaired_sitemaps.yaml`` holds the well-formed sitemaps of the sources
+that ship a broken one: what their operator publishes once the source is fixed.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ GLEANER_CONFIG_FILE = DATA_DIR / "gleanerconfig.yaml"
 TENANT_FILE = DATA_DIR / "tenant.yaml"
 NABU_CONFIG_FILE = DATA_DIR / "nabuconfig.yaml"
 SITEMAPS_FILE = DATA_DIR / "sitemaps.yaml"
+REPAIRED_SITEMAPS_FILE = DATA_DIR / "repaired_sitemaps.yaml"
 
 ORG = "eco"  # implementation_network.orgname of data/nabuconfig.yaml: the graph URN namespace
 GONE_MARKER = "/gone/"
@@ -92,12 +96,33 @@ def _sitemaps() -> dict[str, str]:
     return loaded
 
 
-def sitemap_urls(source: SampleSource) -> list[str]:
+@cache
+def _repaired_sitemaps() -> dict[str, str]:
+    loaded: dict[str, str] = yaml.safe_load(REPAIRED_SITEMAPS_FILE.read_text(encoding="utf-8"))
+    return loaded
+
+
+def repaired_sitemap(name: str) -> str:
+    """A well-formed sitemap for source ``name``: its repaired one, else the one it ships.
+
+    KeyError for a name that has neither.
+    """
+    return _repaired_sitemaps().get(name) or _sitemaps()[name]
+
+
+def truncated_sitemap(name: str) -> str:
+    """``name``'s well-formed sitemap cut before its last ``</url>``: XML that never parses."""
+    return repaired_sitemap(name).rsplit("</url>", 1)[0]
+
+
+def sitemap_urls(source: SampleSource, text: str | None = None) -> list[str]:
     """The unique ``<loc>`` URLs of the source's sitemap, in order.
 
-    Raises SitemapError when the source serves no sitemap or its XML does not parse.
+    ``text`` is the sitemap XML the source serves now (an override); None reads the packaged
+    one. Raises SitemapError when the source serves no sitemap or its XML does not parse.
     """
-    text = _sitemaps().get(source.name)
+    if text is None:
+        text = _sitemaps().get(source.name)
     if text is None:
         raise SitemapError(f"source: {source.name} bad url: {source.url}: no sitemap answers there")
     try:
