@@ -30,6 +30,7 @@ from infra_monitor.clients.errors import ObjectNotFound, ObjectStoreError, Servi
 from infra_monitor.clients.scheduler import SchedulerClient
 from infra_monitor.health.history import history_key, parse_lines
 from infra_monitor.health.records import parse_iso
+from infra_monitor.inventory.snapshot import read_active_source_names
 from infra_monitor.metrics.runs import backlog, long_running
 from infra_monitor.runs.ingest import poll_changes
 from infra_monitor.runs.records import IN_PROGRESS_STATUSES, QUEUED_STATUSES
@@ -233,12 +234,8 @@ def _run_conditions(
 
 def active_source_count(bucket: BucketReader, env: EnvironmentSettings) -> int | None:
     """The number of active sources in the inventory written by the inventory asset, if any."""
-    try:
-        data = json.loads(bucket.get_text(env.output.key("inventory", "active_sources.json")))
-    except (ObjectStoreError, ValueError):
-        return None
-    sources = data.get("sources") if isinstance(data, dict) else None
-    return len(sources) if isinstance(sources, list) else None
+    names = read_active_source_names(env, bucket)
+    return None if names is None else len(names)
 
 
 def latest_health(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
-from infra_monitor.clients.errors import ObjectNotFound
+from infra_monitor.clients.errors import ObjectNotFound, ObjectStoreError
 from infra_monitor.clients.object_store import ObjectStore
 from infra_monitor.gleaner import facts
 from infra_monitor.gleaner.inventory import Inventory, build_inventory, sources_csv, tenants_csv
@@ -19,6 +19,36 @@ from infra_monitor.gleaner.yamlload import SCHEDULER_LOADABLE, Problem
 from infra_monitor.settings import EnvironmentSettings
 
 PROBLEMS_FILE = "problems.json"
+ACTIVE_SOURCES_FILE = "active_sources.json"
+
+
+class TextReader(Protocol):
+    """Anything that reads an object's text (ObjectStore, or a test double in unit tests)."""
+
+    def get_text(self, key: str) -> str:
+        """The object's text; ObjectStoreError (ObjectNotFound) when it cannot be read."""
+        ...
+
+
+def inventory_key(env: EnvironmentSettings, name: str) -> str:
+    """Where the inventory file ``name`` of ``env`` lives in the monitor's bucket.
+
+    The environment is part of the key so environments sharing a bucket and prefix never
+    overwrite each other's inventory.
+    """
+    return env.output.key("inventory", env.name, name)
+
+
+def read_active_source_names(env: EnvironmentSettings, reader: TextReader) -> list[str] | None:
+    """The active sources of the last inventory written for ``env``; None when there is none."""
+    try:
+        data = json.loads(reader.get_text(inventory_key(env, ACTIVE_SOURCES_FILE)))
+    except (ObjectStoreError, ValueError):
+        return None
+    sources = data.get("sources") if isinstance(data, dict) else None
+    if not isinstance(sources, list):
+        return None
+    return [str(s["name"]) for s in sources if isinstance(s, dict) and s.get("name")]
 
 
 @dataclass(frozen=True)
@@ -114,7 +144,7 @@ def write_inventory(
     }
 
     def key(name: str) -> str:
-        return env.output.key("inventory", name)
+        return inventory_key(env, name)
 
     active = [s for s in doc["sources"] if s["active"]]
     files: dict[str, dict[str, Any] | str] = {
@@ -126,7 +156,7 @@ def write_inventory(
         },
         "sources.json": {**meta, "sources": doc["sources"]},
         "sources.csv": sources_csv(inventory),
-        "active_sources.json": {**meta, "sources": active},
+        ACTIVE_SOURCES_FILE: {**meta, "sources": active},
         "tenants.json": {**meta, "tenants": doc["tenants"]},
         "tenants.csv": tenants_csv(inventory),
         PROBLEMS_FILE: {**meta, "problems": doc["problems"]},
@@ -140,13 +170,13 @@ def write_inventory(
     return {
         "gleaner_config": [key("gleaner_config.json"), key("inventory.json"), key(PROBLEMS_FILE)],
         "sources": [key("sources.json"), key("sources.csv")],
-        "active_sources": [key("active_sources.json")],
+        "active_sources": [key(ACTIVE_SOURCES_FILE)],
         "tenants": [key("tenants.json"), key("tenants.csv")],
     }
 
 
 def read_written_problems(env: EnvironmentSettings, out: ObjectStore) -> list[dict[str, Any]]:
     """The problems of the last inventory written for ``env`` (what the asset checks judge)."""
-    data = json.loads(out.get_bytes(env.output.key("inventory", PROBLEMS_FILE)))
+    data = json.loads(out.get_bytes(inventory_key(env, PROBLEMS_FILE)))
     problems = data.get("problems") if isinstance(data, dict) else None
     return problems if isinstance(problems, list) else []

@@ -13,11 +13,11 @@ from infra_monitor.defs.resources import (
 )
 from infra_monitor.defs.scheduler.common import (
     DOMAIN,
-    active_sources,
     fail_clearly,
     metrics_key,
     runs_key,
 )
+from infra_monitor.inventory.snapshot import read_active_source_names
 from infra_monitor.metrics.runs import compute_metrics
 from infra_monitor.render import runs as render
 from infra_monitor.runs.ingest import ingest_runs
@@ -105,7 +105,7 @@ def build_metrics_asset(env: str) -> dg.AssetsDefinition:
             records = RunStore(out, env_settings.output, env).read_since(
                 now - HISTORY_DAYS * 86400, now
             )
-            active = active_sources(env_settings, out)
+            active = read_active_source_names(env_settings, out)
             metrics = compute_metrics(
                 records,
                 now,

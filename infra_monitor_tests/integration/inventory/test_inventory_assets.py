@@ -53,11 +53,13 @@ def test_dev_inventory_is_materialised_and_written(
         == 6
     )
 
-    tenants = json.loads(_store("dev").get_text("infra_monitor/inventory/tenants.json"))["tenants"]
+    tenants = json.loads(_store("dev").get_text("infra_monitor/inventory/dev/tenants.json"))[
+        "tenants"
+    ]
     assert [t["community"] for t in tenants] == ["dev", "geocodesall"]
     assert tenants[0]["sources"] == ["iris", "geocodes_demo_datasets"]
     assert tenants[1]["sources"] == SAMPLE_SOURCES  # `all` expanded to every source
-    csv_lines = _store("dev").get_text("infra_monitor/inventory/sources.csv").splitlines()
+    csv_lines = _store("dev").get_text("infra_monitor/inventory/dev/sources.csv").splitlines()
     assert csv_lines[0].startswith("name,active,")
     assert len(csv_lines) == 8
 
@@ -75,7 +77,7 @@ def test_prod_falls_back_to_the_legacy_tenant_object(
     assert (
         materialization_metadata(result, "prod/inventory/sources")["dagster/row_count"].value == 53
     )
-    tenants = json.loads(_store("prod").get_text("infra_monitor/inventory/tenants.json"))
+    tenants = json.loads(_store("prod").get_text("infra_monitor/inventory/prod/tenants.json"))
     assert [t["community"] for t in tenants["tenants"]] == ["dev", "oihall"]
     assert len(tenants["tenants"][1]["sources"]) == 53
     assert tenants["tenants"][0]["sources"] == ["africaioc"]

@@ -137,7 +137,7 @@ def test_a_red_health_check_in_the_history_alerts() -> None:
         ],
     }
     bucket.objects["infra_monitor/health/history/prod/2026-01-02.jsonl"] = json.dumps(line) + "\n"
-    bucket.objects["infra_monitor/inventory/active_sources.json"] = json.dumps(
+    bucket.objects["infra_monitor/inventory/dev/active_sources.json"] = json.dumps(
         {"sources": [{"name": "a"}, {"name": "b"}]}
     )
     cursor = TickCursor()
