@@ -21,8 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         return run_demo(args.port)
     summary, table = demo_once()
-    print(table)
-    print(f"\nsummary: {DEMO_DIR / 'summary.json'}")
+    sys.stdout.write(f"{table}\n\nsummary: {DEMO_DIR / 'summary.json'}\n")
     return 0 if summary.ok else 1
 
 
