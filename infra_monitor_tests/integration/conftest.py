@@ -15,6 +15,14 @@ import pytest
 from infra_monitor.devstack.stack import LocalStack
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test below this folder `integration`: `pytest -m "not integration"` skips them."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.integration)
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """The started local stack (stopped by pid at the end of the session, also on failure)."""
