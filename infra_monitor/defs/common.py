@@ -18,6 +18,27 @@ AssetJob: TypeAlias = UnresolvedAssetJobDefinition
 MONITOR_TAGS = {"infra_monitor/owner": "infra_monitor"}
 
 
+def monitor_job(env: str, name: str, keys: Sequence[dg.AssetKey], description: str) -> AssetJob:
+    """A job materialising ``keys`` (with their checks), tagged as the monitor's own run."""
+    return dg.define_asset_job(
+        name=name,
+        selection=dg.AssetSelection.assets(*keys),
+        tags={**MONITOR_TAGS, "environment": env},
+        description=description,
+    )
+
+
+def utc_schedule(name: str, job: AssetJob, cron: str) -> dg.ScheduleDefinition:
+    """Run ``job`` on ``cron`` in UTC, running by default (the cron is read when defs load)."""
+    return dg.ScheduleDefinition(
+        name=name,
+        job=job,
+        cron_schedule=cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+
+
 def env_key(env: str, domain: str, name: str) -> dg.AssetKey:
     """The asset key of ``name`` in ``domain`` for environment ``env``: ``env/domain/name``."""
     return dg.AssetKey([env, domain, name])

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from infra_monitor.defs.common import MONITOR_TAGS, AssetJob, env_key
+from infra_monitor.defs.common import AssetJob, env_key, monitor_job, utc_schedule
 
 DOMAIN = "containers"
 ASSET_NAMES = ("services", "stats", "dependency_map", "stats_history")
@@ -15,20 +15,14 @@ def containers_keys(env: str) -> list[dg.AssetKey]:
 
 def build_containers_job(env: str) -> AssetJob:
     """Read ``env``'s sch_ services, tasks and stats and run their checks."""
-    return dg.define_asset_job(
-        name=f"{env}_containers_refresh",
-        selection=dg.AssetSelection.assets(*containers_keys(env)),
-        tags={**MONITOR_TAGS, "environment": env},
-        description=f"Read the sch_ services, tasks and container stats of {env}.",
+    return monitor_job(
+        env,
+        f"{env}_containers_refresh",
+        containers_keys(env),
+        f"Read the sch_ services, tasks and container stats of {env}.",
     )
 
 
 def build_containers_schedule(env: str, job: AssetJob, cron: str) -> dg.ScheduleDefinition:
     """Run the containers job on ``cron`` (UTC; read when the definitions load)."""
-    return dg.ScheduleDefinition(
-        name=f"{env}_containers_schedule",
-        job=job,
-        cron_schedule=cron,
-        execution_timezone="UTC",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-    )
+    return utc_schedule(f"{env}_containers_schedule", job, cron)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from infra_monitor.clients.errors import ServiceError
-from infra_monitor.defs.common import MONITOR_TAGS, AssetJob
+from infra_monitor.defs.common import MONITOR_TAGS, AssetJob, monitor_job, utc_schedule
 from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
 from infra_monitor.defs.scheduler.common import fail_clearly, metrics_key, runs_key
 from infra_monitor.runs.export import RunFilter, filter_runs, runs_csv
@@ -16,23 +16,17 @@ from infra_monitor.settings import SettingsError
 
 def build_refresh_job(env: str) -> AssetJob:
     """Ingest new runs and recompute the job metrics (with their checks)."""
-    return dg.define_asset_job(
-        name=f"{env}_scheduler_runs_refresh",
-        selection=dg.AssetSelection.assets(runs_key(env), metrics_key(env)),
-        tags={**MONITOR_TAGS, "environment": env},
-        description=f"Ingest the {env} scheduler's new runs and recompute its job metrics.",
+    return monitor_job(
+        env,
+        f"{env}_scheduler_runs_refresh",
+        [runs_key(env), metrics_key(env)],
+        f"Ingest the {env} scheduler's new runs and recompute its job metrics.",
     )
 
 
 def build_refresh_schedule(env: str, job: AssetJob, cron: str) -> dg.ScheduleDefinition:
     """Refresh on ``cron`` (UTC; scheduler.refresh_cron, read when definitions load)."""
-    return dg.ScheduleDefinition(
-        name=f"{env}_scheduler_runs_schedule",
-        job=job,
-        cron_schedule=cron,
-        execution_timezone="UTC",
-        default_status=dg.DefaultScheduleStatus.RUNNING,
-    )
+    return utc_schedule(f"{env}_scheduler_runs_schedule", job, cron)
 
 
 class RunExportConfig(dg.Config):
