@@ -25,12 +25,12 @@ import re
 import threading
 import time
 from collections.abc import Iterable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from infra_monitor.devstack.procs import UnixHTTPConnection, free_port
+from infra_monitor.devstack.procs import BackgroundHttpServer, UnixHTTPConnection
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +69,7 @@ class PortainerProxy:
         self.port = 0
         self._read_only: frozenset[str] = frozenset()
         self._delay = 0.0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http: BackgroundHttpServer | None = None
         self._lock = threading.Lock()
 
     @property
@@ -114,33 +113,20 @@ class PortainerProxy:
     def start(self) -> PortainerProxy:
         """Bind and serve in a daemon thread; return self (idempotent)."""
         with self._lock:
-            if self._server is not None:
+            if self._http is not None:
                 return self
             handler = type("BoundHandler", (_Handler,), {"proxy": self})
-            self.port = free_port()
-            server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-            server.daemon_threads = True
-            self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever,
-                name=f"portainer-proxy:{self.port}",
-                kwargs={"poll_interval": 0.1},
-                daemon=True,
-            )
-            self._thread.start()
+            self._http = BackgroundHttpServer(handler, "portainer-proxy")
+            self.port = self._http.start()
         logger.info("Portainer proxy on %s for %s", self.url, self.socket_path)
         return self
 
     def stop(self) -> None:
         """Stop serving and close the socket (idempotent)."""
         with self._lock:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=10)
+            http, self._http = self._http, None
+        if http is not None:
+            http.stop()
 
     def __enter__(self) -> PortainerProxy:
         return self.start()

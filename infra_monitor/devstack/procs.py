@@ -26,6 +26,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TypeVar
@@ -345,3 +346,46 @@ def _stop_leftovers() -> None:
     for proc in leftovers:
         with contextlib.suppress(Exception):
             proc.stop(timeout=5.0)
+
+
+class BackgroundHttpServer:
+    """A ThreadingHTTPServer on ``127.0.0.1:<free port>`` serving from a daemon thread.
+
+    ``start()`` and ``stop()`` are idempotent; ``port`` is set once started.
+    """
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler], name: str) -> None:
+        self.handler = handler
+        self.name = name
+        self.port = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> int:
+        """Bind a free port and serve; return the port."""
+        with self._lock:
+            if self._server is None:
+                self.port = free_port()
+                server = ThreadingHTTPServer(("127.0.0.1", self.port), self.handler)
+                server.daemon_threads = True
+                self._server = server
+                self._thread = threading.Thread(
+                    target=server.serve_forever,
+                    name=f"{self.name}:{self.port}",
+                    kwargs={"poll_interval": 0.1},
+                    daemon=True,
+                )
+                self._thread.start()
+        return self.port
+
+    def stop(self) -> None:
+        """Stop serving, close the socket and join the thread."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=10)

@@ -22,12 +22,12 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from infra_monitor.devstack.procs import free_port, wait_until
+from infra_monitor.devstack.procs import BackgroundHttpServer, free_port, wait_until
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +60,7 @@ class WebhookReceiver:
         self._fail_remaining = 0
         self._failing = False
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http: BackgroundHttpServer | None = None
 
     @property
     def url(self) -> str:
@@ -132,32 +131,20 @@ class WebhookReceiver:
     def start(self) -> WebhookReceiver:
         """Serve in a daemon thread; return self (idempotent)."""
         with self._lock:
-            if self._server is not None:
+            if self._http is not None:
                 return self
             handler = type("BoundWebhookHandler", (_WebhookHandler,), {"receiver": self})
-            self.port = free_port()
-            self._server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-            self._server.daemon_threads = True
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                name=f"webhook:{self.port}",
-                kwargs={"poll_interval": 0.1},
-                daemon=True,
-            )
-            self._thread.start()
+            self._http = BackgroundHttpServer(handler, "webhook")
+            self.port = self._http.start()
         logger.info("webhook receiver on %s", self.url)
         return self
 
     def stop(self) -> None:
         """Stop serving (idempotent)."""
         with self._lock:
-            server, thread = self._server, self._thread
-            self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join(timeout=10)
+            http, self._http = self._http, None
+        if http is not None:
+            http.stop()
 
     def __enter__(self) -> WebhookReceiver:
         return self.start()
