@@ -88,7 +88,7 @@ def run_everything_once(definitions: dg.Definitions, instance: dg.DagsterInstanc
 
     summary = DemoSummary()
     job = definitions.resolve_implicit_global_asset_job_def()
-    _record(summary, job.execute_in_process(instance=instance, raise_on_error=False))
+    _record(summary, job.execute_in_process(**_quiet(instance)))
     repo = definitions.get_repository_def()
     for sensor in repo.sensor_defs:
         tick = _tick(sensor, instance, definitions, build_resources())
@@ -98,9 +98,7 @@ def run_everything_once(definitions: dg.Definitions, instance: dg.DagsterInstanc
     keys = repo.asset_graph.get_all_asset_keys()
     alerting = [key for key in keys if key.path[1:2] == ["alerting"]]
     if alerting:
-        rerun = job.execute_in_process(
-            instance=instance, asset_selection=alerting, raise_on_error=False
-        )
+        rerun = job.execute_in_process(asset_selection=alerting, **_quiet(instance))
         _record(summary, rerun)
     for asset_key in keys:
         if (
@@ -109,6 +107,15 @@ def run_everything_once(definitions: dg.Definitions, instance: dg.DagsterInstanc
         ):
             summary.failures.append(f"{asset_key.to_user_string()}: not materialised")
     return summary
+
+
+def _quiet(instance: dg.DagsterInstance) -> dict[str, Any]:
+    """Run arguments that keep the console at INFO: what the assets say, not every event."""
+    return {
+        "instance": instance,
+        "raise_on_error": False,
+        "run_config": {"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    }
 
 
 def _record(summary: DemoSummary, result: dg.ExecuteInProcessResult) -> None:

@@ -284,6 +284,8 @@ class SmtpReceiver:
 
         if self._controller is not None:
             return self
+        # aiosmtpd logs a deprecation warning on every login; the receiver records the logins.
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
         if self.workdir is None:
             self.workdir = Path(tempfile.mkdtemp(prefix="imd-smtp-"))
             self._own_workdir = True
