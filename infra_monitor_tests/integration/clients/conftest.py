@@ -1,8 +1,9 @@
-"""Real local services for the client tests: moto S3 (with IAM auth), oxigraph, a slow HTTP server.
+"""The client tests' services: the session stack's moto S3 and oxigraph, a slow HTTP server.
 
-The servers come from ``infra_monitor.devstack`` (each a child process stopped by its pid);
-the slow server is an ``http.server`` thread in this process that answers after a delay longer
-than the clients' timeouts.
+S3 and SPARQL are the shared ``stack``'s (infra_monitor_tests/integration/conftest.py). The tests
+isolate themselves there: the object store tests work in a bucket of their own, the SPARQL tests
+in named graphs of their own (dropped again afterwards). The slow server is an ``http.server``
+thread in this process that answers after a delay longer than the clients' timeouts.
 """
 
 from __future__ import annotations
@@ -10,35 +11,45 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
 from infra_monitor.clients.object_store import ObjectStore
 from infra_monitor.devstack.s3 import S3Server
 from infra_monitor.devstack.sparql import SparqlServer
+from infra_monitor.devstack.stack import LocalStack
 
-BUCKET = "client-tests"
-SPARQL_NAMESPACE = "clients"
+#: The stack's namespace the SPARQL client tests add their (uniquely named) graphs to.
+SPARQL_NAMESPACE = "summary"
 
 
 @pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    """moto's S3 with one IAM user whose key is checked on every request; one bucket."""
-    with S3Server(tmp_path_factory.mktemp("moto")) as server:
-        server.create_bucket(BUCKET)
-        yield server
+def s3_server(stack: LocalStack) -> S3Server:
+    """The stack's moto S3, whose IAM user key is checked on every request."""
+    assert stack.s3 is not None, "stack not started"
+    return stack.s3
+
+
+@pytest.fixture(scope="session")
+def bucket(s3_server: S3Server) -> Iterator[str]:
+    """A bucket of the client tests' own on the stack's S3 (never the dev/prod buckets)."""
+    name = f"client-tests-{uuid.uuid4().hex[:8]}"
+    s3_server.create_bucket(name)
+    yield name
+    remove_bucket(s3_server.client(), name)
 
 
 @pytest.fixture
-def store(s3_server: S3Server) -> Iterator[ObjectStore]:
+def store(s3_server: S3Server, bucket: str) -> Iterator[ObjectStore]:
     """An ObjectStore on the test bucket with the IAM user's real credentials."""
     with ObjectStore(
         endpoint=s3_server.endpoint_url,
         region=s3_server.region,
-        bucket=BUCKET,
+        bucket=bucket,
         access_key=s3_server.access_key,
         secret_key=s3_server.secret_key,
         timeout_s=10.0,
@@ -47,10 +58,10 @@ def store(s3_server: S3Server) -> Iterator[ObjectStore]:
 
 
 @pytest.fixture(scope="session")
-def sparql_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparqlServer]:
-    """One in-memory ``oxigraph serve`` (union default graph, like Blazegraph quads mode)."""
-    with SparqlServer([SPARQL_NAMESPACE], tmp_path_factory.mktemp("oxigraph")) as server:
-        yield server
+def sparql_server(stack: LocalStack) -> SparqlServer:
+    """The stack's oxigraph servers (union default graph, like Blazegraph quads mode)."""
+    assert stack.sparql is not None, "stack not started"
+    return stack.sparql
 
 
 class _SlowHandler(BaseHTTPRequestHandler):
@@ -102,3 +113,14 @@ def closed_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
     return port
+
+
+def remove_bucket(client: Any, name: str) -> None:
+    """Empty and delete bucket ``name`` (created here on the shared S3), if it exists."""
+    if name not in {b["Name"] for b in client.list_buckets().get("Buckets", [])}:
+        return
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=name):
+        keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+        if keys:
+            client.delete_objects(Bucket=name, Delete={"Objects": keys, "Quiet": True})
+    client.delete_bucket(Bucket=name)

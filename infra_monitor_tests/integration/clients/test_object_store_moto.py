@@ -1,4 +1,5 @@
-"""ObjectStore against moto's S3 in server mode with IAM auth enforced (real sockets)."""
+"""ObjectStore against the session stack's moto S3 (IAM auth enforced, real sockets), in a
+bucket of these tests' own."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from infra_monitor.clients.object_store import ObjectStore
 from infra_monitor.devstack.s3 import S3Server
 from infra_monitor.settings import ObjectStoreSettings, SecretRef
 
-from .conftest import BUCKET
-
 pytestmark = pytest.mark.integration
+
+UNREACHABLE_BUCKET = "client-tests"  # only named in URLs: nothing answers there
 
 
 @pytest.fixture
@@ -27,11 +28,11 @@ def prefix() -> str:
     return f"t-{uuid.uuid4().hex[:10]}/"
 
 
-def _other(s3: S3Server, **overrides: object) -> ObjectStore:
+def _other(s3: S3Server, bucket: str, **overrides: object) -> ObjectStore:
     params: dict[str, object] = {
         "endpoint": s3.endpoint_url,
         "region": s3.region,
-        "bucket": BUCKET,
+        "bucket": bucket,
         "access_key": s3.access_key,
         "secret_key": s3.secret_key,
         "timeout_s": 5.0,
@@ -53,14 +54,14 @@ def test_put_get_head_roundtrip(store: ObjectStore, prefix: str) -> None:
     assert store.exists(key)
 
 
-def test_missing_objects(store: ObjectStore, prefix: str) -> None:
+def test_missing_objects(store: ObjectStore, bucket: str, prefix: str) -> None:
     key = f"{prefix}nope.json"
     assert store.head(key) is None
     assert not store.exists(key)
     with pytest.raises(ObjectNotFound) as info:
         store.get_bytes(key)
     assert info.value.status == 404
-    assert info.value.url == f"{store.endpoint}/{BUCKET}/{key}"
+    assert info.value.url == f"{store.endpoint}/{bucket}/{key}"
     assert info.value.reason.startswith("NoSuchKey")
 
 
@@ -117,16 +118,21 @@ def test_range_get(store: ObjectStore, prefix: str) -> None:
 
 def test_check_bucket(store: ObjectStore, s3_server: S3Server) -> None:
     store.check_bucket()
-    with _other(s3_server, bucket="no-such-bucket") as missing, pytest.raises(ObjectNotFound):
+    absent = f"no-such-bucket-{uuid.uuid4().hex[:8]}"
+    with _other(s3_server, absent) as missing, pytest.raises(ObjectNotFound):
         missing.check_bucket()
 
 
 def test_wrong_secret_is_refused_without_showing_it(
-    store: ObjectStore, s3_server: S3Server, prefix: str, caplog: pytest.LogCaptureFixture
+    store: ObjectStore,
+    s3_server: S3Server,
+    bucket: str,
+    prefix: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     store.put_text(f"{prefix}x.txt", "x")
     wrong = "WrongSecretValue-" + uuid.uuid4().hex
-    with caplog.at_level(logging.DEBUG), _other(s3_server, secret_key=wrong) as bad:
+    with caplog.at_level(logging.DEBUG), _other(s3_server, bucket, secret_key=wrong) as bad:
         with pytest.raises(ObjectStoreError) as info:
             bad.get_bytes(f"{prefix}x.txt")
         with pytest.raises(ObjectStoreError) as listing:
@@ -144,17 +150,17 @@ def test_wrong_secret_is_refused_without_showing_it(
     assert s3_server.secret_key not in caplog.text
 
 
-def test_unknown_access_key(s3_server: S3Server) -> None:
-    bad = _other(s3_server, access_key="AKIANOTAUSER00000000")
+def test_unknown_access_key(s3_server: S3Server, bucket: str) -> None:
+    bad = _other(s3_server, bucket, access_key="AKIANOTAUSER00000000")
     with bad, pytest.raises(ObjectStoreError, match="InvalidAccessKeyId"):
         bad.get_bytes("anything")
 
 
 def test_anonymous_client_is_refused_on_a_private_bucket(
-    store: ObjectStore, s3_server: S3Server, prefix: str
+    store: ObjectStore, s3_server: S3Server, bucket: str, prefix: str
 ) -> None:
     store.put_text(f"{prefix}private.txt", "secret data")
-    with _other(s3_server, access_key="", secret_key="", anonymous=True) as anon:
+    with _other(s3_server, bucket, access_key="", secret_key="", anonymous=True) as anon:
         with pytest.raises(ObjectStoreError) as info:
             anon.get_bytes(f"{prefix}private.txt")
         assert not isinstance(info.value, ObjectNotFound)
@@ -163,7 +169,7 @@ def test_anonymous_client_is_refused_on_a_private_bucket(
             list(anon.list_objects(prefix))
 
 
-def test_from_settings_against_the_server(s3_server: S3Server, prefix: str) -> None:
+def test_from_settings_against_the_server(s3_server: S3Server, bucket: str, prefix: str) -> None:
     settings = ObjectStoreSettings(
         endpoint=s3_server.endpoint_url,
         region=s3_server.region,
@@ -173,7 +179,7 @@ def test_from_settings_against_the_server(s3_server: S3Server, prefix: str) -> N
         timeout_s=5.0,
     )
     environ = {"IT_S3_KEY": s3_server.access_key, "IT_S3_SECRET": s3_server.secret_key}
-    with ObjectStore.from_settings(settings, environ, bucket=BUCKET) as client:
+    with ObjectStore.from_settings(settings, environ, bucket=bucket) as client:
         client.put_text(f"{prefix}via-settings.txt", "ok")
         assert client.get_text(f"{prefix}via-settings.txt") == "ok"
 
@@ -181,12 +187,16 @@ def test_from_settings_against_the_server(s3_server: S3Server, prefix: str) -> N
 def test_closed_port_is_connection_refused(closed_port: int) -> None:
     endpoint = f"http://127.0.0.1:{closed_port}"
     client = ObjectStore(
-        endpoint=endpoint, region="us-east-1", bucket=BUCKET, access_key="k", secret_key="s3cret"
+        endpoint=endpoint,
+        region="us-east-1",
+        bucket=UNREACHABLE_BUCKET,
+        access_key="k",
+        secret_key="s3cret",
     )
     with client, pytest.raises(ObjectStoreError) as info:
         client.get_bytes("a/b.json")
     assert info.value.reason == "connection refused"
-    assert info.value.url == f"{endpoint}/{BUCKET}/a/b.json"
+    assert info.value.url == f"{endpoint}/{UNREACHABLE_BUCKET}/a/b.json"
 
 
 def test_slow_server_times_out(slow_http: str) -> None:

@@ -1,8 +1,14 @@
-"""SparqlClient against a real ``oxigraph serve`` and local sockets (no patching)."""
+"""SparqlClient against the session stack's real ``oxigraph serve`` and local sockets (no patching).
+
+The quads go into named graphs of this module's own (unique names, dropped at the end), so the
+assertions only count what these tests loaded, next to whatever else the stack holds.
+"""
 
 from __future__ import annotations
 
 import time
+import uuid
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -16,20 +22,28 @@ from .conftest import SPARQL_NAMESPACE
 
 pytestmark = pytest.mark.integration
 
-G1 = "urn:gleaner.io:eco:africaioc:data:1"
-G2 = "urn:gleaner.io:eco:obis:data:2"
+RUN = uuid.uuid4().hex[:10]
+G1 = f"urn:gleaner.io:eco:africaioc:data:it{RUN}1"
+G2 = f"urn:gleaner.io:eco:obis:data:it{RUN}2"
+D1 = f"https://example.org/{RUN}/d/1"
+D2 = f"https://example.org/{RUN}/d/2"
 NQUADS = f"""\
-<https://example.org/d/1> <https://schema.org/name> "Dataset one" <{G1}> .
-<https://example.org/d/1> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/Dataset> <{G1}> .
-<https://example.org/d/2> <https://schema.org/name> "Dataset two" <{G2}> .
-<https://example.org/d/2> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/Dataset> <{G2}> .
-<https://example.org/d/2> <https://schema.org/url> <https://obis.org/d/2> <{G2}> .
-"""  # noqa: E501
+<{D1}> <https://schema.org/name> "Dataset one" <{G1}> .
+<{D1}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/Dataset> <{G1}> .
+<{D2}> <https://schema.org/name> "Dataset two" <{G2}> .
+<{D2}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/Dataset> <{G2}> .
+<{D2}> <https://schema.org/url> <https://obis.org/d/2> <{G2}> .
+"""
 
 
 @pytest.fixture(scope="module")
-def endpoint(sparql_server: SparqlServer) -> str:
-    """The SPARQL endpoint with the test quads loaded through the Graph Store (POST /store)."""
+def loaded(sparql_server: SparqlServer) -> Iterator[tuple[str, int]]:
+    """(endpoint, triples it held before): the test quads loaded through the Graph Store.
+
+    Loaded with a plain POST to /store; the two graphs are dropped again after the module.
+    """
+    endpoint = sparql_server.endpoint(SPARQL_NAMESPACE)
+    before = SparqlClient(timeout_s=5.0).count_triples(endpoint)
     response = requests.post(
         sparql_server.store_url(SPARQL_NAMESPACE),
         data=NQUADS.encode("utf-8"),
@@ -37,7 +51,18 @@ def endpoint(sparql_server: SparqlServer) -> str:
         timeout=(5, 30),
     )
     assert response.status_code < 300, response.text
-    return sparql_server.endpoint(SPARQL_NAMESPACE)
+    try:
+        yield endpoint, before
+    finally:
+        sparql_server.update(
+            SPARQL_NAMESPACE, f"DROP SILENT GRAPH <{G1}> ; DROP SILENT GRAPH <{G2}>"
+        )
+
+
+@pytest.fixture
+def endpoint(loaded: tuple[str, int]) -> str:
+    """The SPARQL endpoint holding the test quads."""
+    return loaded[0]
 
 
 @pytest.fixture
@@ -48,6 +73,7 @@ def client() -> SparqlClient:
 
 def test_ask(client: SparqlClient, endpoint: str) -> None:
     assert client.ask(endpoint) is True
+    assert client.ask(endpoint, f"ASK {{ <{D2}> <https://schema.org/url> ?o }}") is True
     assert client.ask(endpoint, "ASK { <https://example.org/none> ?p ?o }") is False
     answer, latency_ms = client.ask_with_latency(endpoint)
     assert answer is True
@@ -57,17 +83,22 @@ def test_ask(client: SparqlClient, endpoint: str) -> None:
 def test_select_values(client: SparqlClient, endpoint: str) -> None:
     rows = client.select(
         endpoint,
-        """PREFIX s: <https://schema.org/>
-        SELECT ?d ?name ?url WHERE { ?d s:name ?name OPTIONAL { ?d s:url ?url } } ORDER BY ?d""",
+        f"""PREFIX s: <https://schema.org/>
+        SELECT ?d ?name ?url WHERE {{
+          ?d s:name ?name OPTIONAL {{ ?d s:url ?url }}
+          FILTER(STRSTARTS(STR(?d), "https://example.org/{RUN}/"))
+        }} ORDER BY ?d""",
     )
     assert rows == [
-        {"d": "https://example.org/d/1", "name": "Dataset one"},
-        {"d": "https://example.org/d/2", "name": "Dataset two", "url": "https://obis.org/d/2"},
+        {"d": D1, "name": "Dataset one"},
+        {"d": D2, "name": "Dataset two", "url": "https://obis.org/d/2"},
     ]
 
 
-def test_count_triples(client: SparqlClient, endpoint: str) -> None:
-    assert client.count_triples(endpoint) == 5  # the server's default graph is the union
+def test_count_triples(client: SparqlClient, loaded: tuple[str, int]) -> None:
+    endpoint, before = loaded
+    # The server's default graph is the union: the 5 quads of both graphs count there too.
+    assert client.count_triples(endpoint) == before + 5
     assert client.count_triples(endpoint, G1) == 2
     assert client.count_triples(endpoint, G2) == 3
     assert client.count_triples(endpoint, "urn:gleaner.io:none") == 0

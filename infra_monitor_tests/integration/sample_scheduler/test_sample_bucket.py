@@ -1,4 +1,5 @@
-"""What the seeded harvests left in the bucket (and the SPARQL store), in the real formats."""
+"""What the stack's seeded harvests left in the dev bucket (and the SPARQL store), in the real
+formats. Read only: nothing here writes to the shared bucket or store."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from infra_monitor.devstack.scheduler_server import SampleScheduler
 from infra_monitor.devstack.sparql import SparqlServer
 from infra_monitor.gleaner import facts
 from infra_monitor_tests.integration.sample_scheduler.conftest import (
+    BUCKET,
     SPARQL_NAMESPACE,
     list_keys,
     read_object,
@@ -103,7 +105,7 @@ def test_summoned_jsonld_are_datasets_named_by_their_sha1(
         doc = json.loads(body)
         assert doc["@type"] == "Dataset"
         assert doc["@id"].startswith("http://ds.iris.edu/ds/products/")
-        meta = bucket.head_object(Bucket="gleaner", Key=key)["Metadata"]
+        meta = bucket.head_object(Bucket=BUCKET, Key=key)["Metadata"]
         assert meta["url"] == doc["@id"]
         assert meta["identifiertype"] == "identifiersha"
 
@@ -144,7 +146,7 @@ def test_reports_under_latest_and_dated_folder_in_the_real_formats(
     assert s3_report["missing_sitemap_summon_count"] == 1
     assert "/gone/" in s3_report["missing_sitemap_summon"][0]
     assert s3_report["date"] == f"{day[:4]}-{day[4:6]}-{day[6:]}"
-    assert s3_report["graph"] is None and s3_report["bucket"] == "gleaner"
+    assert s3_report["graph"] is None and s3_report["bucket"] == BUCKET
 
     graph_report = _json(bucket, latest + "load_report_graph.json")
     assert list(graph_report) == S3_REPORT_KEYS + GRAPH_REPORT_EXTRA_KEYS

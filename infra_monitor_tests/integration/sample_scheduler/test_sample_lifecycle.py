@@ -1,8 +1,14 @@
-"""Starting and stopping a sample scheduler, and the optional Docker Swarm services of a harvest."""
+"""Starting and stopping a sample scheduler, and the optional Docker Swarm services of a harvest.
+
+These build their own scheduler / harvests (the lifecycle is what they test), against the session
+stack's S3 in buckets of their own and, for the Swarm services, the stack's Docker Engine with a
+source whose services the stack does not keep.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +26,15 @@ from infra_monitor.devstack.sample_scheduler.definitions import (
 )
 from infra_monitor.devstack.sample_scheduler.harvest import seed_configs
 from infra_monitor.devstack.scheduler_server import SampleScheduler
+from infra_monitor.devstack.stack import KEPT_SERVICES
 from infra_monitor.gleaner import facts
 from infra_monitor_tests.integration.sample_scheduler.conftest import list_keys
 
 pytestmark = pytest.mark.integration
+
+#: Harvested on the shared engine: not one of the stack's KEPT_SERVICES, whose live sch_ services
+#: other tests rely on (a harvest replaces its source's services, and this test removes them).
+SWARM_SOURCE = "bcodmo"
 
 
 def _alive(pid: int) -> bool:
@@ -80,9 +91,9 @@ def _settings(s3: S3Server, bucket: str, **extra: Any) -> HarvestSettings:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_start_is_idempotent_and_stop_ends_the_webserver_and_its_children(
-    tmp_path: Path, sample_s3: S3Server
+    tmp_path: Path, sample_s3: S3Server, scratch_bucket: Callable[[str], str]
 ) -> None:
-    scheduler = SampleScheduler(tmp_path, sample_s3, bucket="lifecycle")
+    scheduler = SampleScheduler(tmp_path, sample_s3, bucket=scratch_bucket("lifecycle"))
     try:
         scheduler.start()
         pid = scheduler.pid
@@ -105,8 +116,11 @@ def test_start_is_idempotent_and_stop_ends_the_webserver_and_its_children(
         requests.get(scheduler.ui_url + "/server_info", timeout=5)
 
 
-def test_a_failing_docker_host_only_warns(sample_s3: S3Server) -> None:
-    settings = _settings(sample_s3, "docker-down", docker_host="unix:///nonexistent/docker.sock")
+def test_a_failing_docker_host_only_warns(
+    sample_s3: S3Server, scratch_bucket: Callable[[str], str]
+) -> None:
+    bucket = scratch_bucket("docker-down")
+    settings = _settings(sample_s3, bucket, docker_host="unix:///nonexistent/docker.sock")
 
     success, warnings = _harvest(settings, "magic")
 
@@ -115,31 +129,39 @@ def test_a_failing_docker_host_only_warns(sample_s3: S3Server) -> None:
     assert all(w.startswith("docker: could not create service sch_magic_") for w in warnings)
     assert warnings[0].endswith("(harvest goes on without it)")
     release = facts.RELEASE_GRAPH_KEY.format(source="magic")
-    assert list_keys(sample_s3.client(), release, bucket="docker-down") == [release]
+    assert list_keys(sample_s3.client(), release, bucket=bucket) == [release]
 
 
 @pytest.mark.engine
 def test_harvest_runs_each_mode_as_a_swarm_service_and_keeps_listed_gleaners(
-    sample_s3: S3Server, sample_engine: DockerEngine
+    sample_s3: S3Server, sample_engine: DockerEngine, scratch_bucket: Callable[[str], str]
 ) -> None:
+    assert SWARM_SOURCE not in KEPT_SERVICES
+    source, bucket = SWARM_SOURCE, scratch_bucket("swarm")
+    kept_name = facts.service_name(source, "gleaner")
     settings = _settings(
-        sample_s3, "swarm", docker_host=sample_engine.host, keep_services=frozenset({"iris"})
+        sample_s3, bucket, docker_host=sample_engine.host, keep_services=frozenset({source})
     )
     try:
-        success, warnings = _harvest(settings, "iris")
+        success, warnings = _harvest(settings, source)
 
         assert success and warnings == []
-        kept = sample_engine.service("sch_iris_gleaner")
+        kept = sample_engine.service(kept_name)
         assert kept["Spec"]["Labels"]["gleanerio.mode"] == "gleaner"
-        sample_engine.wait_for_running("sch_iris_gleaner", 1, timeout=30)
+        assert kept["Spec"]["Labels"]["gleanerio.source"] == source
+        sample_engine.wait_for_running(kept_name, 1, timeout=30)
         for mode in ("prune", "prov", "orgs", "release"):
             with pytest.raises(EngineError, match="no service named"):
-                sample_engine.service(facts.service_name("iris", mode))
-        names = list_keys(sample_s3.client(), facts.LOGS_PREFIX + "sch_iris_", bucket="swarm")
+                sample_engine.service(facts.service_name(source, mode))
+        names = list_keys(sample_s3.client(), f"{facts.LOGS_PREFIX}sch_{source}_", bucket=bucket)
         matches = [facts.SERVICE_LOG_RE.match(k.removeprefix(facts.LOGS_PREFIX)) for k in names]
         assert {m["mode"] for m in matches if m} == set(facts.SERVICE_MODES)
+        assert {m["source"] for m in matches if m} == {source}
+        stack_kept = [facts.service_name(s, "gleaner") for s in KEPT_SERVICES]  # left alone
+        assert [sample_engine.service(n)["Spec"]["Name"] for n in stack_kept] == stack_kept
     finally:
-        sample_engine.remove_service("sch_iris_gleaner")
+        for mode in facts.SERVICE_MODES:  # the shared engine keeps none of this test's services
+            sample_engine.remove_service(facts.service_name(source, mode))
 
 
 def test_settings_come_from_the_sample_environment() -> None:

@@ -1,4 +1,8 @@
-"""The seeded run history, read back through the webserver's GraphQL API over a real socket."""
+"""The seeded run history, read back through the webserver's GraphQL API over a real socket.
+
+The session stack's scheduler is only read; tests that execute or submit runs do so on
+``own_scheduler``, so the shared run history other test folders count is left as it was.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ pytestmark = pytest.mark.integration
 
 RUNS = """
 query Runs($job: String!) {
-  runsOrError(filter: {pipelineName: $job}, limit: 50) {
+  runsOrError(filter: {pipelineName: $job}, limit: 1000) {
     __typename
     ... on Runs { results { runId jobName status tags { key value } } }
   }
@@ -117,7 +121,8 @@ def test_successful_run_logged_its_steps(scheduler: SampleScheduler) -> None:
     assert len(uploaded) == len(facts.SERVICE_MODES)
 
 
-def test_run_harvest_adds_runs_that_graphql_shows(scheduler: SampleScheduler) -> None:
+def test_run_harvest_adds_runs_that_graphql_shows(own_scheduler: SampleScheduler) -> None:
+    scheduler = own_scheduler
     before = Counter((run["status"], _partition(run)) for run in _runs(scheduler))
 
     failed_id = scheduler.run_harvest("broken_sitemap", expect_failure=True)
@@ -132,7 +137,10 @@ def test_run_harvest_adds_runs_that_graphql_shows(scheduler: SampleScheduler) ->
     assert counts[("FAILURE", "broken_sitemap")] == before[("FAILURE", "broken_sitemap")] + 1
 
 
-def test_run_harvest_refuses_unknown_and_unexpected_outcomes(scheduler: SampleScheduler) -> None:
+def test_run_harvest_refuses_unknown_and_unexpected_outcomes(
+    own_scheduler: SampleScheduler,
+) -> None:
+    scheduler = own_scheduler
     with pytest.raises(ValueError, match="aquadocs is not an active sample source"):
         scheduler.run_harvest("aquadocs")  # inactive in the sample config
     with pytest.raises(RuntimeError, match="harvest of broken_sitemap failed"):
@@ -158,7 +166,10 @@ def test_location_serves_the_harvest_job_over_dynamic_partitions(
     assert sorted(names) == sorted({*SEED_SUCCEEDING, *SEED_FAILING})
 
 
-def test_launch_queued_submits_through_graphql_with_extra_tags(scheduler: SampleScheduler) -> None:
+def test_launch_queued_submits_through_graphql_with_extra_tags(
+    own_scheduler: SampleScheduler,
+) -> None:
+    scheduler = own_scheduler
     run_id = scheduler.launch_queued("opentopography", {facts.SOURCE_TAG: "opentopography"})
 
     run = next(run for run in _runs(scheduler) if run["runId"] == run_id)
