@@ -15,6 +15,7 @@ from infra_monitor.defs.scheduler.common import (
     DOMAIN,
     fail_clearly,
     metrics_key,
+    metrics_object_key,
     runs_key,
 )
 from infra_monitor.inventory.snapshot import read_active_source_names
@@ -113,8 +114,8 @@ def build_metrics_asset(env: str) -> dg.AssetsDefinition:
                 stale_days=env_settings.scheduler.stale_source_days,
                 long_running_minutes=env_settings.scheduler.long_running_minutes,
             )
-            json_key = env_settings.output.key("scheduler", env, "job_metrics.json")
-            html_key = env_settings.output.key("scheduler", env, "job_metrics.html")
+            json_key = metrics_object_key(env_settings)
+            html_key = metrics_object_key(env_settings, "html")
             out.put_json(json_key, render.metrics_json(metrics, env))
             title = f"{env_settings.display_name}: scheduler job metrics"
             out.put_text(html_key, render.summary_html(metrics, env, title), "text/html")

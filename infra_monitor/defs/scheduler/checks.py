@@ -7,7 +7,7 @@ import dagster as dg
 
 from infra_monitor.clients.errors import ServiceError
 from infra_monitor.defs.resources import ObjectStoreResource, SettingsResource
-from infra_monitor.defs.scheduler.common import metrics_key
+from infra_monitor.defs.scheduler.common import metrics_key, metrics_object_key
 from infra_monitor.metrics.runs import BACKLOG_ORDER
 from infra_monitor.settings import SettingsError
 
@@ -16,7 +16,7 @@ def _read_metrics(
     env: str, settings: SettingsResource, object_store: ObjectStoreResource
 ) -> dict[str, Any]:
     env_settings = settings.environment(env)
-    key = env_settings.output.key("scheduler", env, "job_metrics.json")
+    key = metrics_object_key(env_settings)
     data = json.loads(object_store.output_for_env(env).get_text(key))
     return data if isinstance(data, dict) else {}
 

@@ -1,10 +1,10 @@
-"""What the scheduler and alerting wiring share: keys, clients and bucket paths."""
+"""What the scheduler and alerting wiring share: asset keys, bucket paths, clear failures."""
 
 import dagster as dg
 
 from infra_monitor.clients.errors import ServiceError
 from infra_monitor.defs.common import env_key
-from infra_monitor.settings import SettingsError
+from infra_monitor.settings import EnvironmentSettings, SettingsError
 
 DOMAIN = "scheduler"
 RUNS = "runs"
@@ -19,6 +19,11 @@ def runs_key(env: str) -> dg.AssetKey:
 def metrics_key(env: str) -> dg.AssetKey:
     """``{env}/scheduler/job_metrics``."""
     return env_key(env, DOMAIN, JOB_METRICS)
+
+
+def metrics_object_key(env: EnvironmentSettings, suffix: str = "json") -> str:
+    """Where the job metrics of ``env`` are written (``json``, or the ``html`` summary)."""
+    return env.output.key("scheduler", env.name, f"job_metrics.{suffix}")
 
 
 def fail_clearly(exc: ServiceError | SettingsError) -> dg.Failure:
