@@ -25,12 +25,12 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from infra_monitor.devstack.procs import (
     ManagedProcess,
+    StartStop,
     find_program,
     free_port,
     free_udp_port,
@@ -84,7 +84,7 @@ def _memory_bytes(value: int | str) -> int:
     return int(float(text[:-1] if factor > 1 else text) * factor)
 
 
-class DockerEngine:
+class DockerEngine(StartStop):
     """A private dockerd + single-node Swarm under ``<base_dir>/imd-XXXXXXXX``.
 
     After ``start()``: ``socket_path``, ``host`` (``unix://…``), ``pid``, ``log_path``,
@@ -269,17 +269,6 @@ class DockerEngine:
             return True
 
         wait_until(gone, 10.0, "removing docker_gwbridge", interval=0.5)
-
-    def __enter__(self) -> DockerEngine:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def create_service(
         self,

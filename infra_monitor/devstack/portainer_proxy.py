@@ -26,11 +26,10 @@ import threading
 import time
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
-from infra_monitor.devstack.procs import BackgroundHttpServer, UnixHTTPConnection
+from infra_monitor.devstack.procs import BackgroundHttpServer, StartStop, UnixHTTPConnection
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ _NO_ENDPOINT = {
 }
 
 
-class PortainerProxy:
+class PortainerProxy(StartStop):
     """Serve a Portainer-like API for one engine socket on ``127.0.0.1:<free port>``.
 
     ``url`` is the base (``http://127.0.0.1:PORT``), ``endpoint_id`` the only valid endpoint.
@@ -127,17 +126,6 @@ class PortainerProxy:
             http, self._http = self._http, None
         if http is not None:
             http.stop()
-
-    def __enter__(self) -> PortainerProxy:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class _Handler(BaseHTTPRequestHandler):

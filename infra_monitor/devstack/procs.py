@@ -28,8 +28,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import TracebackType
-from typing import IO, TypeVar
+from typing import IO, Any, Self, TypeVar
 
 import requests
 
@@ -101,7 +100,26 @@ def tail_of(path: Path | None, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(kept) if kept else f"(log {path} is empty)"
 
 
-class ManagedProcess:
+class StartStop:
+    """Context-manager behaviour for a local service with idempotent ``start()`` / ``stop()``."""
+
+    def start(self) -> Any:
+        """Start the service (subclasses)."""
+        raise NotImplementedError
+
+    def stop(self) -> Any:
+        """Stop the service (subclasses)."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class ManagedProcess(StartStop):
     """One child program, started in its own session and stopped by its pid.
 
     ``name`` labels log lines and errors, ``argv`` is the command, the output (stdout and stderr
@@ -205,17 +223,6 @@ class ManagedProcess:
             with _LIVE_LOCK:
                 _LIVE.discard(self)
             return popen.returncode
-
-    def __enter__(self) -> ManagedProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         state = "running" if self.is_running() else f"exit={self.returncode}"

@@ -24,10 +24,9 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-from infra_monitor.devstack.procs import BackgroundHttpServer, free_port, wait_until
+from infra_monitor.devstack.procs import BackgroundHttpServer, StartStop, free_port, wait_until
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ class ReceivedRequest:
     status: int
 
 
-class WebhookReceiver:
+class WebhookReceiver(StartStop):
     """A webhook endpoint on ``127.0.0.1:<free port>``; ``url`` is its base URL.
 
     ``received`` is a snapshot list of every POST (failed ones included, see ``status``);
@@ -146,17 +145,6 @@ class WebhookReceiver:
         if http is not None:
             http.stop()
 
-    def __enter__(self) -> WebhookReceiver:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
 
 class _WebhookHandler(BaseHTTPRequestHandler):
     receiver: WebhookReceiver
@@ -229,7 +217,7 @@ def make_self_signed_cert(folder: Path, host: str = "localhost") -> tuple[Path, 
     return cert_path, key_path
 
 
-class SmtpReceiver:
+class SmtpReceiver(StartStop):
     """An SMTP server on ``127.0.0.1:<free port>`` with STARTTLS and AUTH for one user.
 
     ``host``, ``port``, ``username``, ``password``, ``cert_path`` (trust it with
@@ -345,17 +333,6 @@ class SmtpReceiver:
     def _store(self, mail: ReceivedMail) -> None:
         with self._lock:
             self._messages.append(mail)
-
-    def __enter__(self) -> SmtpReceiver:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 class _SmtpHandler:

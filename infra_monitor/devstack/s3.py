@@ -16,13 +16,12 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
-from infra_monitor.devstack.procs import ManagedProcess, free_port, wait_for_http
+from infra_monitor.devstack.procs import ManagedProcess, StartStop, free_port, wait_for_http
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ def moto_server_argv() -> list[str]:
     return [sys.executable, "-m", "moto.server"]
 
 
-class S3Server:
+class S3Server(StartStop):
     """moto's S3 on ``127.0.0.1:<free port>`` with one IAM user whose key really is checked.
 
     After ``start()``: ``endpoint_url``, ``access_key``, ``secret_key``, ``region`` and ``pid``.
@@ -171,14 +170,3 @@ class S3Server:
         """Store one object (text is encoded as UTF-8)."""
         data = body.encode("utf-8") if isinstance(body, str) else body
         self.client().put_object(Bucket=bucket, Key=key, Body=data)
-
-    def __enter__(self) -> S3Server:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

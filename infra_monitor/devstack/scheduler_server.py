@@ -20,13 +20,12 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import requests
 from dagster import DagsterInstance
 
-from infra_monitor.devstack.procs import ManagedProcess, free_port, wait_until
+from infra_monitor.devstack.procs import ManagedProcess, StartStop, free_port, wait_until
 from infra_monitor.devstack.sample_scheduler.bucket import HarvestSettings, SampleBucket
 from infra_monitor.devstack.sample_scheduler.definitions import (
     SampleHarvestResource,
@@ -121,7 +120,7 @@ def _s3_value(s3: Any, name: str) -> Any:
     return s3.get(name) if isinstance(s3, Mapping) else getattr(s3, name, None)
 
 
-class SampleScheduler:
+class SampleScheduler(StartStop):
     """The sample gleanerio scheduler, seeded with real runs and served by dagster-webserver.
 
     ``s3`` is a mapping or an object (e.g. devstack.s3.S3Server) with ``endpoint_url``,
@@ -221,17 +220,6 @@ class SampleScheduler:
         if self._instance is not None:
             self._instance.dispose()
             self._instance = None
-
-    def __enter__(self) -> SampleScheduler:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # --- runs -------------------------------------------------------------------------------
     def run_harvest(self, source: str, *, expect_failure: bool = False) -> str:

@@ -16,7 +16,6 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +24,7 @@ import requests
 from infra_monitor.devstack.procs import (
     ManagedProcess,
     ServiceStartError,
+    StartStop,
     free_port,
     wait_for_http,
 )
@@ -43,7 +43,7 @@ def oxigraph_binary() -> str | None:
     return shutil.which("oxigraph")
 
 
-class SparqlServer:
+class SparqlServer(StartStop):
     """One in-memory (or ``persistent=True``: on-disk) oxigraph server per namespace.
 
     ``endpoint(ns)`` is the SPARQL query URL, ``update_url(ns)`` the update URL and
@@ -189,14 +189,3 @@ class SparqlServer:
         """How many quads ``namespace`` holds (over all graphs)."""
         values = self.select_values(namespace, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "n")
         return int(values[0]) if values else 0
-
-    def __enter__(self) -> SparqlServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

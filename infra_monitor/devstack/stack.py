@@ -20,11 +20,11 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from infra_monitor.devstack.docker_engine import DockerEngine, engine_unavailable_reason
 from infra_monitor.devstack.portainer_proxy import PortainerProxy
+from infra_monitor.devstack.procs import StartStop
 from infra_monitor.devstack.receivers import SmtpReceiver, WebhookReceiver
 from infra_monitor.devstack.s3 import S3Server
 from infra_monitor.devstack.scheduler_server import SampleScheduler
@@ -44,7 +44,7 @@ REQUIRE_ENGINE_VAR = "INFRA_MONITOR_REQUIRE_ENGINE"
 KEPT_SERVICES = ("iris", "geocodes_demo_datasets")
 
 
-class LocalStack:
+class LocalStack(StartStop):
     """All local services; ``start()`` / ``stop()`` are idempotent, also a context manager.
 
     ``engine=False`` skips the Docker Engine; otherwise it starts where it can, and where it
@@ -146,17 +146,6 @@ class LocalStack:
             except Exception:  # one stuck service must not keep the others running
                 logger.exception("stopping a stack service failed")
         self.scheduler = None
-
-    def __enter__(self) -> LocalStack:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # --- the monitor's view of the stack ----------------------------------------------------------
     def _write_settings(self) -> None:
