@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -227,8 +226,3 @@ class LocalStack(StartStop):
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
-
-
-def remove_workdir(path: Path) -> None:
-    """Remove a stack's work folder (logs included); used when a run needs no post-mortem."""
-    shutil.rmtree(path, ignore_errors=True)
