@@ -14,10 +14,13 @@ from infra_monitor.settings import SettingsError
 
 def _read_metrics(
     env: str, settings: SettingsResource, object_store: ObjectStoreResource
-) -> dict[str, Any]:
-    env_settings = settings.environment(env)
-    key = metrics_object_key(env_settings)
-    data = json.loads(object_store.output_for_env(env).get_text(key))
+) -> dict[str, Any] | dg.AssetCheckResult:
+    """The last job metrics written for ``env``, or a failed result saying why they are missing."""
+    try:
+        key = metrics_object_key(settings.environment(env))
+        data = json.loads(object_store.output_for_env(env).get_text(key))
+    except (ServiceError, SettingsError, ValueError) as exc:
+        return dg.AssetCheckResult(passed=False, metadata={"error": str(exc)})
     return data if isinstance(data, dict) else {}
 
 
@@ -32,10 +35,9 @@ def build_metrics_checks(env: str) -> list[dg.AssetChecksDefinition]:
     def _stale(
         settings: SettingsResource, object_store: ObjectStoreResource
     ) -> dg.AssetCheckResult:
-        try:
-            data = _read_metrics(env, settings, object_store)
-        except (ServiceError, SettingsError, ValueError) as exc:
-            return dg.AssetCheckResult(passed=False, metadata={"error": str(exc)})
+        data = _read_metrics(env, settings, object_store)
+        if isinstance(data, dg.AssetCheckResult):
+            return data
         stale = [str(s) for s in data.get("stale_sources", []) or []]
         return dg.AssetCheckResult(
             passed=not stale,
@@ -52,10 +54,9 @@ def build_metrics_checks(env: str) -> list[dg.AssetChecksDefinition]:
     def _backlog(
         settings: SettingsResource, object_store: ObjectStoreResource
     ) -> dg.AssetCheckResult:
-        try:
-            data = _read_metrics(env, settings, object_store)
-        except (ServiceError, SettingsError, ValueError) as exc:
-            return dg.AssetCheckResult(passed=False, metadata={"error": str(exc)})
+        data = _read_metrics(env, settings, object_store)
+        if isinstance(data, dg.AssetCheckResult):
+            return data
         backlog = data.get("backlog") or {}
         level = str(backlog.get("level", "OK"))
         rank = BACKLOG_ORDER.index(level) if level in BACKLOG_ORDER else 0
